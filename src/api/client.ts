@@ -1,0 +1,401 @@
+/**
+ * The HTTP client for the Runflow API: authentication headers, a time limit per attempt, the
+ * retry policy of retry.ts, idempotency keys that stay the same on every retry, typed errors, and
+ * a --verbose log that never shows the API key.
+ */
+import type { Readable } from 'node:stream';
+import { request as undiciRequest, type Dispatcher } from 'undici';
+import { systemClock, type Clock } from '../clock.js';
+import { stripControl } from '../text.js';
+import {
+  apiErrorFromResponse,
+  ConnectionError,
+  describeUnexpectedBody,
+  RequestTimeoutError,
+  requestIdFrom,
+  ResponseFormatError,
+  StorageUploadError,
+  type RequestDescription,
+} from './errors.js';
+import { createDispatcher } from './proxy.js';
+import { ATTEMPT_TIMEOUT_CODE, decideRetry, DEFAULT_MAX_ATTEMPTS, errorCode, parseRetryAfter } from './retry.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface ClientOptions {
+  /** Already validated by the caller, e.g. `https://api.runflow.io` or `http://127.0.0.1:PORT`. */
+  baseUrl: string;
+  apiKey: string;
+  /** Sent as `X-Organization-Id` when set. */
+  orgId?: string;
+  /** `runflow-eval/<v> node/<v>` */
+  userAgent: string;
+  /** Time limit of one attempt. @default 30_000 */
+  timeoutMs?: number;
+  /** @default 5 */
+  maxAttempts?: number;
+  /** --verbose sink: requests, statuses, timings and retries. The key never reaches it. */
+  debug?: (line: string) => void;
+  /** Sleeps between retries and time for deadlines. @default systemClock */
+  clock?: Clock;
+  /** Jitter source. @default Math.random */
+  random?: () => number;
+  /** Command-wide abort (Ctrl-C): aborts in-flight requests and retry sleeps. */
+  signal?: AbortSignal;
+  /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read. @default process.env */
+  env?: Record<string, string | undefined>;
+  /** Replaces the dispatcher built from `env` (tests). Not closed by `close()`. */
+  dispatcher?: Dispatcher;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | undefined>;
+  /** JSON-encoded, sent with `Content-Type: application/json`. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Sent as `Idempotency-Key`, identical on every retry. */
+  idempotencyKey?: string;
+  /** Absolute time (ms, clock time): a 429 is retried until then rather than `maxAttempts` times. */
+  retry429Until?: number;
+  /** Time limit of one attempt; overrides the client's. */
+  timeoutMs?: number;
+  /** Aborts this request (a deadline, for instance); its reason is what the call rejects with. */
+  signal?: AbortSignal;
+  /** Called on every 429, so a caller can lower its concurrency. */
+  onRateLimited?: (info: { retryAfterMs?: number }) => void;
+  /** Called on every response, whatever its status (for X-RateLimit-Remaining). */
+  onResponse?: (info: { status: number; headers: Record<string, string> }) => void;
+}
+
+export interface ApiResponse<T> {
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed JSON; null for an empty body (204). */
+  data: T;
+  /** The raw body, for pass-through `--json`. */
+  text: string;
+}
+
+export interface StorageUploadOptions {
+  contentType: string;
+  contentLength: number;
+  /** @default max(120 s, the time to send the body at 256 KiB/s) */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+type StorageBody = NodeJS.ReadableStream | Buffer;
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+interface SendParams {
+  method: HttpMethod;
+  url: string;
+  /** The URL as it may appear in logs: presigned query strings are credentials. */
+  logUrl: string;
+  description: RequestDescription;
+  host: string;
+  headers: Record<string, string>;
+  body: () => string | StorageBody | undefined;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  retry429Until?: number;
+  onRateLimited?: RequestOptions['onRateLimited'];
+  onResponse?: RequestOptions['onResponse'];
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const STORAGE_MIN_TIMEOUT_MS = 120_000;
+const STORAGE_MIN_BYTES_PER_SECOND = 256 * 1024;
+
+export class RunflowClient {
+  readonly baseUrl: string;
+  readonly #opts: ClientOptions;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  #closed = false;
+
+  constructor(opts: ClientOptions) {
+    this.#opts = opts;
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.#clock = opts.clock ?? systemClock;
+    this.#random = opts.random ?? Math.random;
+    this.#ownsDispatcher = opts.dispatcher === undefined;
+    this.#dispatcher = opts.dispatcher ?? createDispatcher(opts.env ?? process.env);
+  }
+
+  /**
+   * One API call, retried per retry.ts. Resolves with the parsed 2xx response; rejects with an
+   * `ApiError` (non-2xx), `ConnectionError`, `RequestTimeoutError`, `ResponseFormatError` (2xx that
+   * is not JSON), or the abort reason of a signal.
+   */
+  async request<T = unknown>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const url = this.#url(path, opts.query);
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.#opts.apiKey}`,
+      accept: 'application/json',
+      'user-agent': this.#opts.userAgent,
+    };
+    if (this.#opts.orgId) headers['x-organization-id'] = this.#opts.orgId;
+    if (opts.idempotencyKey !== undefined) headers['idempotency-key'] = opts.idempotencyKey;
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    for (const [name, value] of Object.entries(opts.headers ?? {})) headers[name.toLowerCase()] = value;
+
+    const description = { method, path };
+    const res = await this.#send({
+      method,
+      url,
+      logUrl: url,
+      description,
+      host: new URL(url).host,
+      headers,
+      body: () => body,
+      timeoutMs: opts.timeoutMs ?? this.#opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      signal: opts.signal,
+      retry429Until: opts.retry429Until,
+      onRateLimited: opts.onRateLimited,
+      onResponse: opts.onResponse,
+    });
+    if (res.status < 200 || res.status > 299) {
+      throw apiErrorFromResponse(res.status, res.headers, res.text, description);
+    }
+    return { status: res.status, headers: res.headers, data: parseJsonBody<T>(res, description), text: res.text };
+  }
+
+  /**
+   * PUT to a presigned storage URL. Sends no Authorization or X-Organization-Id (the URL carries
+   * its own credentials, and the key must never reach a storage host), streams the body, and
+   * sends the declared Content-Type and Content-Length. `body` is a factory so that a transient
+   * failure can be retried with a fresh stream.
+   */
+  async putToStorage(url: string, body: () => StorageBody, opts: StorageUploadOptions): Promise<{ status: number }> {
+    const parsed = new URL(url);
+    const headers: Record<string, string> = {
+      'content-type': opts.contentType,
+      'content-length': String(opts.contentLength),
+      'user-agent': this.#opts.userAgent,
+    };
+    const timeoutMs =
+      opts.timeoutMs ??
+      Math.max(STORAGE_MIN_TIMEOUT_MS, Math.ceil((opts.contentLength / STORAGE_MIN_BYTES_PER_SECOND) * 1000));
+    const res = await this.#send({
+      method: 'PUT',
+      url,
+      logUrl: `${parsed.origin}${parsed.pathname}${parsed.search ? '?…' : ''}`,
+      description: { method: 'PUT', path: parsed.host },
+      host: parsed.host,
+      headers,
+      body,
+      timeoutMs,
+      signal: opts.signal,
+    });
+    if (res.status < 200 || res.status > 299) throw new StorageUploadError(parsed.host, res.status, res.text);
+    return { status: res.status };
+  }
+
+  /** Closes the connections this client opened (not an injected dispatcher). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  #url(path: string, query: Record<string, string | undefined> | undefined): string {
+    const url = new URL(this.baseUrl + (path.startsWith('/') ? path : `/${path}`));
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, value);
+    }
+    return url.toString();
+  }
+
+  /** Sends with retries; resolves with the last response (any status) or rejects on network failure. */
+  async #send(p: SendParams): Promise<RawResponse> {
+    const maxAttempts = this.#opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    const outer = linkSignals([this.#opts.signal, p.signal]);
+    const label = `${p.method} ${p.description.path}`;
+    let rateLimitedAttempts = 0;
+    let otherFailures = 0;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        outer.signal?.throwIfAborted();
+        this.#log(`request ${p.method} ${p.logUrl}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+        if (attempt === 1) this.#log(`  headers: ${formatHeadersForLog(p.headers)}`);
+        const started = this.#clock.now();
+        let response: RawResponse | undefined;
+        let error: unknown;
+        try {
+          response = await this.#attempt(p, outer.signal);
+        } catch (err) {
+          if (outer.signal?.aborted) throw outer.signal.reason;
+          error = err;
+        }
+        const elapsed = `${Math.max(0, Math.round(this.#clock.now() - started))}ms`;
+
+        if (response) {
+          const requestId = requestIdFrom(response.headers);
+          this.#log(`response ${response.status} ${label} in ${elapsed}${requestId ? ` (request id ${requestId})` : ''}`);
+          p.onResponse?.({ status: response.status, headers: response.headers });
+          if (response.status >= 200 && response.status <= 299) return response;
+          if (response.status === 429) {
+            const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.#clock.now());
+            p.onRateLimited?.(retryAfterMs === undefined ? {} : { retryAfterMs });
+          }
+        } else {
+          this.#log(`failed ${label} after ${elapsed}: ${describeNetworkError(error)}`);
+        }
+
+        const underDeadline = response?.status === 429 && p.retry429Until !== undefined;
+        const counted = underDeadline ? ++rateLimitedAttempts : ++otherFailures;
+        const decision = decideRetry({
+          attempt: counted,
+          maxAttempts,
+          status: response?.status,
+          error: response ? undefined : error,
+          retryAfter: response?.headers['retry-after'],
+          nowMs: this.#clock.now(),
+          random: this.#random,
+          retry429Until: p.retry429Until,
+        });
+        if (!decision.retry) {
+          if (response) return response;
+          throw this.#networkFailure(p, error, attempt);
+        }
+        const limit = underDeadline ? 'until the deadline' : `${counted + 1}/${maxAttempts}`;
+        this.#log(`retrying ${label} in ${(decision.delayMs / 1000).toFixed(1)}s (${decision.reason}; attempt ${limit})`);
+        await this.#clock.sleep(decision.delayMs, outer.signal);
+      }
+    } finally {
+      outer.dispose();
+    }
+  }
+
+  /** One attempt under its own time limit; the body is read in full before it counts as done. */
+  async #attempt(p: SendParams, outer: AbortSignal | undefined): Promise<RawResponse> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(attemptTimeout(p.timeoutMs)), p.timeoutMs);
+    const onOuterAbort = () => controller.abort(outer?.reason);
+    outer?.addEventListener('abort', onOuterAbort, { once: true });
+    const body = p.body();
+    let bodyError: unknown;
+    const stream = isStream(body) ? body : undefined;
+    stream?.on('error', (err: unknown) => {
+      bodyError ??= err;
+    });
+    try {
+      const res = await undiciRequest(p.url, {
+        method: p.method,
+        headers: p.headers,
+        body: body as string | Buffer | Readable | undefined,
+        signal: controller.signal,
+        dispatcher: this.#dispatcher,
+        // Our own timer bounds the attempt; undici's defaults (300 s) would cut long uploads short.
+        headersTimeout: p.timeoutMs,
+        bodyTimeout: p.timeoutMs,
+      });
+      const text = await res.body.text();
+      return { status: res.statusCode, headers: flattenHeaders(res.headers), text };
+    } catch (err) {
+      // A failing file read is the caller's problem, not the network's: surface it as it is.
+      if (bodyError !== undefined) throw bodyError;
+      if (controller.signal.aborted && !outer?.aborted) throw attemptTimeout(p.timeoutMs, err);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuterAbort);
+      if (stream && 'destroy' in stream && typeof stream.destroy === 'function') (stream as Readable).destroy();
+    }
+  }
+
+  #networkFailure(p: SendParams, error: unknown, attempts: number): Error {
+    const code = errorCode(error);
+    if (code === ATTEMPT_TIMEOUT_CODE || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+      return new RequestTimeoutError(p.description, p.timeoutMs, { attempts, cause: error });
+    }
+    if (code === undefined) return error instanceof Error ? error : new Error(String(error));
+    return new ConnectionError(p.host, code, { attempts, cause: error });
+  }
+
+  /** Every debug line goes through here: the key is masked wherever it appears. */
+  #log(line: string): void {
+    const sink = this.#opts.debug;
+    if (!sink) return;
+    sink(redact(stripControl(line), this.#opts.apiKey));
+  }
+}
+
+function parseJsonBody<T>(res: RawResponse, description: RequestDescription): T {
+  if (res.text.trim() === '') return null as T;
+  try {
+    return JSON.parse(res.text) as T;
+  } catch {
+    throw new ResponseFormatError(
+      `${description.method} ${description.path} returned HTTP ${res.status} with a body that is not JSON: ${describeUnexpectedBody(res.text, res.headers)}`,
+      { status: res.status, requestId: requestIdFrom(res.headers) },
+    );
+  }
+}
+
+function attemptTimeout(timeoutMs: number, cause?: unknown): Error {
+  return Object.assign(new Error(`attempt timed out after ${timeoutMs}ms`, cause === undefined ? undefined : { cause }), {
+    code: ATTEMPT_TIMEOUT_CODE,
+  });
+}
+
+function describeNetworkError(error: unknown): string {
+  const code = errorCode(error);
+  if (code === ATTEMPT_TIMEOUT_CODE) return 'timed out';
+  const message = error instanceof Error ? error.message : String(error);
+  return code && !message.includes(code) ? `${code} ${message}` : message;
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function formatHeadersForLog(headers: Record<string, string>): string {
+  return Object.entries(headers)
+    .map(([name, value]) => `${name}: ${name === 'authorization' ? 'Bearer ***' : value}`)
+    .join(', ');
+}
+
+/** Masks the key, and anything that looks like a bearer token, in a log line. */
+export function redact(line: string, secret: string | undefined): string {
+  let out = line.replace(/(Bearer\s+)(?!\*\*\*)\S+/gi, '$1***');
+  if (secret) out = out.split(secret).join('***');
+  return out;
+}
+
+function isStream(body: unknown): body is NodeJS.ReadableStream {
+  return body !== null && typeof body === 'object' && !Buffer.isBuffer(body) && typeof (body as { pipe?: unknown }).pipe === 'function';
+}
+
+/** One signal that aborts when any of `signals` does (with its reason); dispose() unhooks it. */
+function linkSignals(signals: Array<AbortSignal | undefined>): { signal?: AbortSignal; dispose(): void } {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length === 0) return { dispose() {} };
+  if (present.length === 1) return { signal: present[0], dispose() {} };
+  const controller = new AbortController();
+  const already = present.find((s) => s.aborted);
+  if (already) {
+    controller.abort(already.reason);
+    return { signal: controller.signal, dispose() {} };
+  }
+  const listeners = present.map((s) => {
+    const onAbort = () => controller.abort(s.reason);
+    s.addEventListener('abort', onAbort, { once: true });
+    return () => s.removeEventListener('abort', onAbort);
+  });
+  return { signal: controller.signal, dispose: () => listeners.forEach((off) => off()) };
+}

@@ -1,0 +1,397 @@
+/**
+ * What can go wrong talking to the API, as typed errors that carry their exit code (SPEC §4):
+ * 401/402/403 → 4, everything else → 5. `apiErrorFromResponse` turns a non-2xx response into the
+ * right one, with the server's `code`, `message` and field errors made safe to print.
+ */
+import { STATUS_CODES } from 'node:http';
+import { CliError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { oneLine, stripControl } from '../text.js';
+
+export interface RequestDescription {
+  method: string;
+  /** The API path (`/v1/evaluations`), or for storage the host, never a presigned URL's query. */
+  path: string;
+}
+
+export interface ApiErrorInit extends RequestDescription {
+  status: number;
+  /** The API's machine code (`VALIDATION_ERROR`), when it sent one. */
+  apiCode?: string;
+  /** The API's human message, control characters removed. */
+  apiMessage?: string;
+  /** Field errors of a 422, one display line each. */
+  fieldErrors?: string[];
+  requestId?: string;
+  /** The raw `errors[]` of the envelope, for `--json` error details. */
+  rawErrors?: unknown[];
+  hint?: string;
+  message?: string;
+}
+
+/** A non-2xx answer from the API (after retries, for the retryable ones). */
+export class ApiError extends CliError {
+  readonly apiCode?: string;
+  readonly apiMessage?: string;
+  readonly fieldErrors: string[];
+  readonly requestId?: string;
+  readonly method: string;
+  readonly path: string;
+
+  constructor(init: ApiErrorInit) {
+    const fieldErrors = init.fieldErrors ?? [];
+    super(init.message ?? describeFailure(init), {
+      exitCode: isAuthStatus(init.status) ? ExitCode.Auth : ExitCode.Api,
+      code: init.apiCode ?? `http_${init.status}`,
+      status: init.status,
+      hint: init.hint,
+      lines: [...fieldErrors, ...(init.requestId ? [`request id: ${init.requestId}`] : [])],
+      details: {
+        method: init.method,
+        path: init.path,
+        ...(init.requestId ? { request_id: init.requestId } : {}),
+        ...(init.rawErrors ? { errors: init.rawErrors } : {}),
+      },
+    });
+    this.apiCode = init.apiCode;
+    this.apiMessage = init.apiMessage;
+    this.fieldErrors = fieldErrors;
+    this.requestId = init.requestId;
+    this.method = init.method;
+    this.path = init.path;
+  }
+}
+
+/** 401: the key was rejected. */
+export class UnauthorizedError extends ApiError {}
+/** 402: the balance does not cover the request. */
+export class PaymentRequiredError extends ApiError {}
+/** 403: the key lacks a scope, or the account/organization is not allowed. */
+export class PermissionDeniedError extends ApiError {}
+export class NotFoundError extends ApiError {}
+/** 409: for `POST /v1/evaluations`, an Idempotency-Key reused for a different body. */
+export class ConflictError extends ApiError {}
+/** 422: the body failed validation; `fieldErrors` says where. */
+export class ValidationError extends ApiError {}
+/** 429 that outlasted the retries (or the deadline). */
+export class RateLimitError extends ApiError {}
+/** 5xx that outlasted the retries. */
+export class ServerError extends ApiError {}
+
+/** The connection failed (after retries): refused, reset, DNS, TLS. */
+export class ConnectionError extends CliError {
+  readonly host: string;
+  readonly errno?: string;
+
+  constructor(host: string, errno: string | undefined, opts: { attempts?: number; cause?: unknown; hint?: string } = {}) {
+    const after = opts.attempts && opts.attempts > 1 ? ` (after ${opts.attempts} attempts)` : '';
+    super(`could not connect to ${host}: ${errno ?? 'network error'}${after}`, {
+      exitCode: ExitCode.Api,
+      code: 'connection_error',
+      hint: opts.hint ?? connectionHint(errno),
+      details: { host, errno: errno ?? null, attempts: opts.attempts ?? 1 },
+      cause: opts.cause,
+    });
+    this.host = host;
+    this.errno = errno;
+  }
+}
+
+/** Every attempt ran out of its time limit. */
+export class RequestTimeoutError extends CliError {
+  constructor(request: RequestDescription, timeoutMs: number, opts: { attempts?: number; cause?: unknown } = {}) {
+    const after = opts.attempts && opts.attempts > 1 ? ` (${opts.attempts} attempts)` : '';
+    super(`${request.method} ${request.path} timed out after ${formatSeconds(timeoutMs)}${after}`, {
+      exitCode: ExitCode.Api,
+      code: 'request_timeout',
+      hint: 'the API is slow or unreachable; try again later, or check the network and proxy settings',
+      details: { method: request.method, path: request.path, timeout_ms: timeoutMs, attempts: opts.attempts ?? 1 },
+      cause: opts.cause,
+    });
+  }
+}
+
+/** A 2xx whose body is not JSON, or not the shape the command needs. */
+export class ResponseFormatError extends CliError {
+  constructor(message: string, opts: { status?: number; requestId?: string; hint?: string; details?: unknown } = {}) {
+    super(stripControl(message), {
+      exitCode: ExitCode.Api,
+      code: 'bad_response',
+      status: opts.status,
+      hint: opts.hint ?? 'the server did not answer like the Runflow API; check --base-url and any proxy in between',
+      lines: opts.requestId ? [`request id: ${opts.requestId}`] : [],
+      details: opts.details ?? (opts.requestId ? { request_id: opts.requestId } : undefined),
+    });
+  }
+}
+
+/** A presigned storage PUT was refused (expired URL, wrong Content-Type, …) after retries. */
+export class StorageUploadError extends CliError {
+  constructor(host: string, status: number, bodyText: string) {
+    const summary = summariseStorageBody(bodyText);
+    super(`upload to ${host} failed: HTTP ${status}${summary ? ` (${summary})` : ''}`, {
+      exitCode: ExitCode.Api,
+      code: 'upload_failed',
+      status,
+      hint:
+        status === 403
+          ? 'the presigned upload URL was refused (it may have expired); run the upload again'
+          : 'run the upload again; if it keeps failing, check the network and proxy settings',
+      details: { host, status },
+    });
+  }
+}
+
+export interface ApiErrorContext extends RequestDescription {
+  /** Replaces the default hint for this status. */
+  hint?: string;
+}
+
+/**
+ * Builds the typed error for a non-2xx response. Reads the `{code, message, errors}` envelope,
+ * tolerates `{error: {code, message}}`, and summarises non-JSON bodies (an HTML error page from a
+ * proxy becomes one line naming its `<title>`), so nothing raw is ever dumped on the user.
+ */
+export function apiErrorFromResponse(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  bodyText: string,
+  ctx: ApiErrorContext,
+): ApiError {
+  const requestId = requestIdFrom(headers);
+  const envelope = parseEnvelope(bodyText);
+  const init: ApiErrorInit = { status, method: ctx.method, path: ctx.path, requestId };
+  if (envelope) {
+    init.apiCode = envelope.code;
+    init.apiMessage = envelope.message;
+    init.fieldErrors = envelope.fieldErrors;
+    init.rawErrors = envelope.rawErrors;
+  } else {
+    const summary = summariseNonJson(bodyText, headers);
+    if (summary) init.message = `HTTP ${status} from ${ctx.method} ${ctx.path}: ${summary}`;
+  }
+  init.hint = ctx.hint ?? defaultHint(status, init.apiCode, ctx);
+  const ErrorClass = errorClassFor(status);
+  return new ErrorClass(init);
+}
+
+function errorClassFor(status: number): typeof ApiError {
+  switch (status) {
+    case 401:
+      return UnauthorizedError;
+    case 402:
+      return PaymentRequiredError;
+    case 403:
+      return PermissionDeniedError;
+    case 404:
+      return NotFoundError;
+    case 409:
+      return ConflictError;
+    case 422:
+      return ValidationError;
+    case 429:
+      return RateLimitError;
+    default:
+      return status >= 500 ? ServerError : ApiError;
+  }
+}
+
+function isAuthStatus(status: number): boolean {
+  return status === 401 || status === 402 || status === 403;
+}
+
+/** `POST /v1/evaluations failed: HTTP 422 VALIDATION_ERROR: Request validation failed` */
+function describeFailure(init: ApiErrorInit): string {
+  const reason = STATUS_CODES[init.status];
+  const head = `${init.method} ${init.path} failed: HTTP ${init.status}`;
+  const code = init.apiCode ? ` ${init.apiCode}` : reason ? ` ${reason}` : '';
+  const message = init.apiMessage ? `: ${init.apiMessage}` : '';
+  return `${head}${code}${message}`;
+}
+
+const EVALUATIONS_POST = /^\/v1\/evaluations\/?$/;
+
+function defaultHint(status: number, apiCode: string | undefined, ctx: RequestDescription): string | undefined {
+  const submitting = ctx.method === 'POST' && EVALUATIONS_POST.test(ctx.path);
+  switch (status) {
+    case 401:
+      return 'the API key is invalid, expired or revoked: run `runflow-eval login` with a valid key, or set RUNFLOW_API_KEY';
+    case 402:
+      return 'the account balance is too low: top up at https://app.runflow.io/settings/billing, then run again';
+    case 403:
+      if (apiCode === 'EMAIL_NOT_VERIFIED') return 'verify the account email address at https://app.runflow.io, then run again';
+      if (apiCode === 'ORGANIZATION_MEMBERSHIP_REQUIRED') return 'the key does not belong to that organization: check --org / RUNFLOW_ORG_ID';
+      return 'the API key lacks a needed scope (evaluations:create to submit, evaluations:read to read results): create a key with both scopes';
+    case 404:
+      return /^\/v1\/evaluations\/[^/]+/.test(ctx.path)
+        ? 'check the evaluation id, and that it belongs to this organization (--org)'
+        : undefined;
+    case 409:
+      return submitting
+        ? 'this Idempotency-Key was already used for a different request; pass --resubmit to create a new evaluation'
+        : 'the request conflicts with the current state; fetch it again and retry';
+    case 422:
+      return 'the API rejected the request; fix the fields listed above';
+    case 429:
+      return submitting
+        ? 'too many evaluations in flight; wait for some to finish, raise --timeout, or lower --concurrency'
+        : 'rate limited by the API; wait a little and run again';
+    default:
+      return status >= 500 ? 'the API had a problem; try again in a little while' : undefined;
+  }
+}
+
+const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'runflow-request-id'];
+
+/** The server's request id, for support tickets, from whichever header carries it. */
+export function requestIdFrom(headers: Record<string, string | string[] | undefined>): string | undefined {
+  for (const name of REQUEST_ID_HEADERS) {
+    const found = headerValue(headers, name);
+    if (found) return oneLine(found, 120);
+  }
+  return undefined;
+}
+
+function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() !== name) continue;
+    return Array.isArray(value) ? value[0] : value;
+  }
+  return undefined;
+}
+
+interface ParsedEnvelope {
+  code?: string;
+  message?: string;
+  fieldErrors: string[];
+  rawErrors?: unknown[];
+}
+
+/** The error envelope, or undefined when the body is not a JSON object. */
+export function parseEnvelope(bodyText: string): ParsedEnvelope | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(body)) return undefined;
+  const nested = isObject(body.error) ? body.error : undefined;
+  const code = textField(body.code) ?? textField(nested?.code) ?? (typeof body.error === 'string' ? textField(body.error) : undefined);
+  // FastAPI's own errors use `detail` (a string, or the list of field errors).
+  const message =
+    textField(body.message) ?? textField(nested?.message) ?? textField(body.detail);
+  const rawErrors = Array.isArray(body.errors)
+    ? body.errors
+    : Array.isArray(nested?.errors)
+      ? nested.errors
+      : Array.isArray(body.detail)
+        ? body.detail
+        : undefined;
+  return {
+    code: code ? oneLine(code, 80) : undefined,
+    message: message ? oneLine(message, 500) : undefined,
+    fieldErrors: (rawErrors ?? []).map(formatFieldError),
+    rawErrors,
+  };
+}
+
+/** One field error: `loc` joined with `.` (or `field`), then `msg` (or `message`); other shapes as compact JSON. */
+export function formatFieldError(item: unknown): string {
+  if (isObject(item)) {
+    const where = Array.isArray(item.loc)
+      ? item.loc.map((part) => String(part)).join('.')
+      : textField(item.field) ?? textField(item.path);
+    const what = textField(item.msg) ?? textField(item.message);
+    if (where !== undefined && what !== undefined) return oneLine(`${where}: ${what}`, 500);
+    if (what !== undefined) return oneLine(what, 500);
+  }
+  if (typeof item === 'string') return oneLine(item, 500);
+  return oneLine(safeJson(item), 500);
+}
+
+function summariseNonJson(bodyText: string, headers: Record<string, string | string[] | undefined>): string | undefined {
+  const text = bodyText.trim();
+  if (text === '') return undefined;
+  const contentType = (headerValue(headers, 'content-type') ?? '').toLowerCase();
+  if (contentType.includes('html') || /^<(!doctype\s+html|html)[\s>]/i.test(text)) {
+    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1];
+    const heading = /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(text)?.[1];
+    const name = title ?? heading;
+    return `the server returned an HTML page${name ? ` ("${oneLine(decodeEntities(stripTags(name)), 100)}")` : ''}`;
+  }
+  if (/^[[{"]/.test(text) && isJson(text)) return `the server returned unexpected JSON: ${oneLine(text, 120)}`;
+  if (/^<\?xml|^<Error>/i.test(text)) {
+    const xml = summariseStorageBody(text);
+    return `the server returned XML${xml ? ` (${xml})` : ''}`;
+  }
+  return `the server returned a non-JSON body: "${oneLine(text, 120)}"`;
+}
+
+/** S3-style `<Error><Code>…</Code><Message>…</Message></Error>` as `Code: Message`. */
+function summariseStorageBody(bodyText: string): string | undefined {
+  const code = /<Code>([\s\S]*?)<\/Code>/i.exec(bodyText)?.[1];
+  const message = /<Message>([\s\S]*?)<\/Message>/i.exec(bodyText)?.[1];
+  const parts = [code, message].filter((p): p is string => Boolean(p)).map((p) => oneLine(decodeEntities(p), 150));
+  if (parts.length > 0) return parts.join(': ');
+  const text = bodyText.trim();
+  if (text === '' || text.startsWith('<')) return undefined;
+  return oneLine(text, 120);
+}
+
+/** One-line description of a body that should have been JSON (for 2xx responses). */
+export function describeUnexpectedBody(bodyText: string, headers: Record<string, string | string[] | undefined>): string {
+  return summariseNonJson(bodyText, headers) ?? 'the server returned an empty body';
+}
+
+function stripTags(text: string): string {
+  return text.replace(/<[^>]*>/g, '');
+}
+
+function decodeEntities(text: string): string {
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+function connectionHint(errno: string | undefined): string {
+  if (errno && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(errno)) {
+    return 'the TLS certificate could not be verified; behind a corporate proxy, point NODE_EXTRA_CA_CERTS at its CA bundle';
+  }
+  if (errno === 'ENOTFOUND' || errno === 'EAI_AGAIN') return 'the host name did not resolve; check --base-url / RUNFLOW_BASE_URL and DNS';
+  return 'check the network, the proxy settings (HTTPS_PROXY, NO_PROXY) and --base-url';
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function textField(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,103 @@
+import type { Command } from 'commander';
+import { validateBaseUrl } from '../config/base-url.js';
+import { CONFIG_KEYS, isConfigKey, type ConfigKey } from '../config/store.js';
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import { action, withGlobals } from '../program.js';
+import { plainColumns } from './price.js';
+
+function requireKey(key: string): ConfigKey {
+  if (!isConfigKey(key)) throw new UsageError(`unknown config key ${JSON.stringify(key)}; known keys: ${CONFIG_KEYS.join(', ')}`);
+  return key;
+}
+
+function listEntries(ctx: Context) {
+  const key = ctx.apiKey();
+  const base = ctx.baseUrl();
+  const org = ctx.orgId();
+  return [
+    // The key itself is never shown, only whether it is set and where it comes from.
+    { key: 'api-key', value: key.value ? '(set)' : null, source: key.source, origin: key.origin ?? null },
+    { key: 'base-url', value: base.value ?? null, source: base.source, origin: base.origin ?? null },
+    { key: 'org-id', value: org.value ?? null, source: org.source, origin: org.origin ?? null },
+  ];
+}
+
+export function registerConfig(program: Command, ctx: Context): void {
+  const config = withGlobals(program.command('config')).description('show and change settings (the key is set with `login`)');
+
+  withGlobals(config.command('get'))
+    .description('print one setting as resolved (flag > environment > config file > default)')
+    .argument('<key>', CONFIG_KEYS.join(' | '))
+    .action(
+      action(ctx, async (name: string) => {
+        const key = requireKey(name);
+        if (key === 'api-key') throw new UsageError('the API key is never printed; `runflow-eval config list` shows whether it is set and from where');
+        const entry = listEntries(ctx).find((e) => e.key === key)!;
+        if (ctx.globals.json) ctx.json(entry);
+        else if (entry.value !== null) ctx.out(entry.value);
+        else return 1;
+        return 0;
+      }),
+    );
+
+  withGlobals(config.command('set'))
+    .description('store a setting in the config file')
+    .argument('<key>', 'base-url | org-id')
+    .argument('<value>')
+    .action(
+      action(ctx, async (name: string, value: string) => {
+        const key = requireKey(name);
+        if (key === 'api-key') {
+          throw new UsageError('refusing to take the API key on the command line: it would leak into shell history and process lists', {
+            hint: 'use `runflow-eval login` (reads the key from standard input), or set RUNFLOW_API_KEY',
+          });
+        }
+        const stored = key === 'base-url' ? validateBaseUrl(value, 'config set base-url') : value.trim();
+        if (!stored) throw new UsageError(`config set ${key}: the value is empty; use \`config unset ${key}\` to remove it`);
+        await ctx.config().set(key, stored);
+        if (ctx.globals.json) ctx.json({ key, value: stored, config_file: ctx.config().file });
+        else ctx.err(`Set ${key} in ${ctx.config().file}`);
+        return 0;
+      }),
+    );
+
+  withGlobals(config.command('unset'))
+    .description('remove a setting from the config file (use `logout` for the key)')
+    .argument('<key>', CONFIG_KEYS.join(' | '))
+    .action(
+      action(ctx, async (name: string) => {
+        const key = requireKey(name);
+        const removed = await ctx.config().unset(key);
+        if (ctx.globals.json) ctx.json({ key, removed });
+        else ctx.err(removed ? `Removed ${key}` : `${key} was not set in the config file`);
+        return 0;
+      }),
+    );
+
+  withGlobals(config.command('list'))
+    .description('show every setting with its source')
+    .action(
+      action(ctx, async () => {
+        const entries = listEntries(ctx);
+        if (ctx.globals.json) {
+          ctx.json({ config_file: ctx.config().file, settings: entries });
+          return 0;
+        }
+        const rows = [['KEY', 'VALUE', 'SOURCE']];
+        for (const e of entries) rows.push([e.key, e.value ?? '-', e.origin && e.source !== 'config' ? `${e.source} (${e.origin})` : e.source]);
+        ctx.out(plainColumns(rows));
+        return 0;
+      }),
+    );
+
+  withGlobals(config.command('path'))
+    .description('print the config file path')
+    .action(
+      action(ctx, async () => {
+        if (ctx.globals.json) ctx.json({ config_file: ctx.config().file, config_dir: ctx.config().dir });
+        else ctx.out(ctx.config().file);
+        return 0;
+      }),
+    );
+}

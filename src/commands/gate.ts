@@ -1,0 +1,258 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import { parseDuration } from '../duration.js';
+import { UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { buildReport } from '../gate/decide.js';
+import { collectGateInputs } from '../gate/inputs.js';
+import { mergeReports } from '../gate/merge.js';
+import { prepareReportTargets, writeReports, type ReportTargets } from '../gate/outputs.js';
+import { runGate, type PlannedInput } from '../gate/run.js';
+import { parseShard, selectShard } from '../gate/shard.js';
+import type { GateReport, GateResultExtra } from '../gate/types.js';
+import { AssetCache } from '../images/asset-cache.js';
+import { compareDecimals, isDecimalString, multiplyDecimal } from '../money.js';
+import { startProgress } from '../progress.js';
+import { action, withGlobals } from '../program.js';
+import { prepareSubmission } from '../submission.js';
+import { DEFAULT_EMBED, fetchEvaluation } from './get.js';
+import { fetchJobClasses } from './price.js';
+import { addSubmitFlags, type SubmitFlags } from './submit-flags.js';
+import { DEFAULT_TIMEOUT } from './wait.js';
+
+interface GateFlags extends SubmitFlags, ReportTargets {
+  manifest?: string;
+  id?: string[];
+  threshold?: string;
+  concurrency?: string;
+  retryFailed?: string;
+  interval?: string;
+  shard?: string;
+  dryRun?: boolean;
+  maxCost?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const DEFAULT_CONCURRENCY_CAP = 32;
+
+function parseThreshold(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--threshold must be a number from 0.0 to 1.0 (got ${JSON.stringify(value)})`);
+  return n;
+}
+
+function parseCount(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  }
+  return Number(value);
+}
+
+async function readManifest(ctx: Context, file: string): Promise<{ name: string; text: string; baseDir: string }> {
+  if (file === '-') {
+    let text = '';
+    for await (const chunk of ctx.io.stdin) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return { name: '<stdin>', text, baseDir: process.cwd() };
+  }
+  try {
+    const text = await fs.readFile(file, 'utf8');
+    return { name: file, text, baseDir: path.dirname(path.resolve(file)) };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`--manifest ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code})`}`);
+  }
+}
+
+/** Every input is checked before the first request: one bad item stops the gate, nothing sent. */
+async function planInputs(ctx: Context, images: string[], flags: GateFlags, threshold: number): Promise<PlannedInput[]> {
+  const manifest = flags.manifest !== undefined ? await readManifest(ctx, flags.manifest) : undefined;
+  let inputs = await collectGateInputs({ images, manifest, ids: flags.id ?? [], flags, cwd: process.cwd(), thresholdFlag: threshold });
+  if (!inputs.length) throw new UsageError('gate needs at least one input: image arguments, --manifest FILE, or --id UUID');
+  if (flags.shard !== undefined) inputs = selectShard(inputs, parseShard(flags.shard));
+  const planned: PlannedInput[] = [];
+  for (const input of inputs) {
+    const t = input.threshold ?? threshold;
+    if (input.kind === 'id') planned.push({ input, threshold: t });
+    else {
+      try {
+        planned.push({ input, prepared: await prepareSubmission(input.spec), threshold: t });
+      } catch (err) {
+        if (err instanceof UsageError && !err.message.includes(input.origin)) {
+          throw new UsageError(`${input.origin}: ${err.message}`, { hint: err.hint });
+        }
+        throw err;
+      }
+    }
+  }
+  return planned;
+}
+
+interface PriceInfo {
+  job_class: string;
+  price: string | null;
+  currency: string | null;
+}
+
+async function lookupPrice(ctx: Context, jobClass: string): Promise<PriceInfo> {
+  const { classes } = await fetchJobClasses(ctx);
+  const match = classes?.find((c) => c.code === jobClass);
+  const price = match && isDecimalString(match.price) ? match.price : null;
+  return { job_class: jobClass, price, currency: typeof match?.currency_code === 'string' ? match.currency_code : null };
+}
+
+async function runDryRun(ctx: Context, planned: PlannedInput[], flags: GateFlags): Promise<number> {
+  const submits = planned.filter((p) => p.input.kind === 'submit');
+  const jobClass = flags.jobClass ?? 'standard';
+  let price: PriceInfo = { job_class: jobClass, price: null, currency: null };
+  try {
+    price = await lookupPrice(ctx, jobClass);
+  } catch (err) {
+    if (flags.maxCost !== undefined) throw err;
+    ctx.err(`warning: could not look up the price: ${(err as Error).message}`);
+  }
+  const total = price.price !== null ? multiplyDecimal(price.price, submits.length) : null;
+  checkMaxCost(flags.maxCost, price, total, submits.length);
+  if (ctx.globals.json) {
+    ctx.json({
+      dry_run: true,
+      evaluations: submits.length,
+      job_class: price.job_class,
+      price: price.price,
+      currency: price.currency,
+      total,
+      inputs: submits.map((p) => ({ image: p.input.display, task_type: p.prepared!.spec.taskType ?? null })),
+    });
+    return 0;
+  }
+  ctx.out(`dry run: ${submits.length} evaluation${submits.length === 1 ? '' : 's'} to submit${planned.length > submits.length ? `, ${planned.length - submits.length} existing to gate` : ''}`);
+  for (const p of planned) ctx.out(`  ${p.input.kind === 'id' ? 'existing' : 'submit  '}  ${p.input.display}${p.prepared ? `  (${p.prepared.spec.taskType})` : ''}  threshold ${p.threshold}`);
+  ctx.out(price.price !== null ? `price: ${price.price}${price.currency ? ` ${price.currency}` : ''} per evaluation (${price.job_class}); total ${total}` : `price: unknown for job class ${price.job_class}`);
+  ctx.out('nothing was sent');
+  return 0;
+}
+
+function checkMaxCost(maxCost: string | undefined, price: PriceInfo, total: string | null, count: number): void {
+  if (maxCost === undefined) return;
+  if (total === null) throw new UsageError(`--max-cost: the price of job class ${price.job_class} is unknown, so the cost cannot be checked`);
+  if (compareDecimals(total, maxCost) > 0) {
+    throw new UsageError(`--max-cost ${maxCost}: ${count} evaluations × ${price.price} = ${total}${price.currency ? ` ${price.currency}` : ''}, over the limit; nothing was sent`);
+  }
+}
+
+async function runGateCommand(ctx: Context, images: string[], flags: GateFlags): Promise<number> {
+  const threshold = parseThreshold(flags.threshold);
+  const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT, '--timeout');
+  const intervalMs = flags.interval !== undefined ? parseDuration(flags.interval, '--interval') : undefined;
+  const cap = parseCount(flags.concurrency, '--concurrency', 1, 1000, DEFAULT_CONCURRENCY_CAP);
+  const retryFailed = parseCount(flags.retryFailed, '--retry-failed', 0, 10, 1);
+  if (flags.maxCost !== undefined && !/^\d+(\.\d+)?$/.test(flags.maxCost.trim())) throw new UsageError(`--max-cost must be a non-negative decimal amount (got ${JSON.stringify(flags.maxCost)})`);
+  const planned = await planInputs(ctx, images, flags, threshold);
+  await prepareReportTargets(flags);
+  if (flags.dryRun) return runDryRun(ctx, planned, flags);
+
+  const settings = await ctx.apiSettings();
+  const client = await ctx.client(settings);
+  const deadline = ctx.clock.now() + timeoutMs;
+  if (flags.maxCost !== undefined) {
+    const submits = planned.filter((p) => p.input.kind === 'submit').length;
+    const price = await lookupPrice(ctx, flags.jobClass ?? 'standard');
+    checkMaxCost(flags.maxCost, price, price.price !== null ? multiplyDecimal(price.price, submits) : null, submits);
+  }
+  if (!planned.length) {
+    // An empty shard: a pass with no results, so a CI matrix leg with nothing to do is green.
+    return finish(ctx, buildReport([], [], threshold), [], flags, []);
+  }
+  const needDetail = Boolean(flags.report || flags.junit);
+  const progress = await startProgress(ctx, `gate: submitting ${planned.length} images`);
+  const outcome = await runGate(planned, {
+    client,
+    clock: ctx.clock,
+    signal: ctx.signal,
+    deadline,
+    baseUrl: settings.baseUrl,
+    orgId: settings.orgId,
+    cache: new AssetCache(ctx.config().dir),
+    concurrencyCap: cap,
+    retryFailed,
+    intervalMs,
+    forceUpload: flags.upload,
+    resubmit: flags.resubmit,
+    embed: needDetail ? DEFAULT_EMBED : 'none',
+    fetchEvaluation: (id, embed, signal, onResponse) => fetchEvaluation(ctx, id, embed, signal, onResponse),
+    onProgress: (s) => progress.update(`gate: ${s.done}/${s.total} done, ${s.inFlight} in flight, ${s.passed} passed`),
+    debug: (line) => ctx.debug(line),
+  }).finally(() => progress.stop());
+
+  if (outcome.fatal) throw outcome.fatal;
+  const report = buildReport(outcome.results, outcome.exitCodes, threshold, outcome.interrupted ? [ExitCode.Interrupted] : []);
+  if (outcome.interrupted) {
+    ctx.err(`interrupted: ${outcome.submittedIds.length} evaluation(s) already submitted keep running on the server and may be billed (there is no cancel):`);
+    for (const id of outcome.submittedIds) ctx.err(`  ${id}`);
+    ctx.err('run the same gate command again to pick them up (same idempotency keys) instead of paying twice');
+  } else {
+    const pending = outcome.results.filter((r) => r.evaluation_id && (r.status_code === 'pending' || r.status_code === 'running'));
+    if (pending.length) {
+      ctx.err(`deadline passed with ${pending.length} evaluation(s) still pending: ${pending.map((r) => r.evaluation_id).join(', ')}`);
+      ctx.err('hint: raise --timeout, or rerun the same gate later to pick them up');
+    }
+  }
+  return finish(ctx, report, outcome.extras, flags, outcome.submittedIds);
+}
+
+async function finish(ctx: Context, report: GateReport, extras: GateResultExtra[] | undefined, flags: ReportTargets, _ids: string[]): Promise<number> {
+  await writeReports(ctx, report, extras, flags);
+  if (ctx.globals.json) ctx.json(report);
+  else {
+    const { renderGateTable } = await import('../report/summary-table.js');
+    ctx.out(renderGateTable(report, { color: ctx.color, columns: ctx.io.columns }));
+  }
+  return report.exit_code;
+}
+
+async function runMerge(ctx: Context, files: string[], flags: ReportTargets): Promise<number> {
+  await prepareReportTargets(flags);
+  const docs = [];
+  for (const file of files) {
+    try {
+      docs.push({ name: file, text: await fs.readFile(file, 'utf8') });
+    } catch (err) {
+      throw new UsageError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return finish(ctx, mergeReports(docs), undefined, flags, []);
+}
+
+function addReportFlags(cmd: Command): Command {
+  return cmd
+    .option('--json-file <file>', 'also write the --json document to this file')
+    .option('--junit <file>', 'write a JUnit XML report (one testcase per image)')
+    .option('--report <file.html>', 'write a self-contained HTML report');
+}
+
+export function registerGate(program: Command, ctx: Context): void {
+  const gate = withGlobals(program.command('gate'))
+    .description('submit images, wait for every verdict, and exit non-zero unless all pass (the CI quality gate)')
+    .argument('[image...]', 'images: https:// URLs, runflow://assets/<uuid>, data: URIs, local files, or folders of images');
+  addSubmitFlags(gate, { perImageKey: false })
+    .option('--manifest <file>', 'JSON array or JSON Lines of {image, task_type?, prompt?, ...}; - for stdin')
+    .option('--id <uuid>', 'gate an evaluation that already exists (repeatable)', collect)
+    .option('--threshold <x>', 'minimum weighted_pass_rate, 0.0-1.0 (default 0: verdict only)')
+    .option('--concurrency <n>', `most evaluations in flight at once (default ${DEFAULT_CONCURRENCY_CAP}; lowered automatically on 429)`)
+    .option('--retry-failed <n>', 'resubmissions of a transiently failed evaluation (dispatch_failed, timed_out)', '1')
+    .option('--timeout <duration>', 'deadline for the whole gate', DEFAULT_TIMEOUT)
+    .option('--interval <duration>', 'fixed time between polls (default: adaptive)')
+    .option('--shard <i/n>', 'take a deterministic slice i of n of the inputs (CI matrices)')
+    .option('--dry-run', 'check every input, print the plan and its price, send nothing')
+    .option('--max-cost <amount>', 'refuse before sending when price × evaluations exceeds this');
+  addReportFlags(gate).action(action(ctx, (images: string[], flags: GateFlags) => runGateCommand(ctx, images, flags)));
+
+  addReportFlags(withGlobals(gate.command('merge')))
+    .description('combine the --json results of gate shards and exit as one gate would (an image named merge: ./merge)')
+    .argument('<file...>', 'gate --json documents')
+    .action(action(ctx, (files: string[], flags: ReportTargets) => runMerge(ctx, files, flags)));
+}
+

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { parseAttrFlags, parseRefFlag, type SubmissionSpec } from '../submission.js';
+
+/** The flags of SPEC §3's submit table, shared by `submit` and `gate` (where they are defaults). */
+export interface SubmitFlags {
+  taskType?: string;
+  taskDescription?: string;
+  prompt?: string;
+  instructions?: string;
+  attr?: string[];
+  ref?: string[];
+  runId?: string;
+  clientRef?: string;
+  jobClass?: string;
+  callbackUrl?: string;
+  idempotencyKey?: string;
+  resubmit?: boolean;
+  upload?: boolean;
+  timeout?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function addSubmitFlags(cmd: Command, opts: { perImageKey: boolean }): Command {
+  cmd
+    .option('--task-type <type>', 'what kind of generation produced the image, e.g. headshot (1-100 chars)')
+    .option('--task-description <text>', 'longer description of the task (max 4,000 chars)')
+    .option('--prompt <text>', 'the generation prompt (max 10,000 chars)')
+    .option('--instructions <text>', 'evaluation instructions: what to prioritise or ignore (max 4,000 chars)')
+    .option('--attr <key=value>', 'input attribute (repeatable); key:=<json> for a non-string value', collect)
+    .option('--ref <image[::kind[::description]]>', 'reference image (repeatable, at most 4)', collect)
+    .option('--run-id <uuid>', 'associate with a Runflow run')
+    .option('--client-ref <ref>', 'your correlation label (max 255 chars)')
+    .option('--job-class <class>', 'evaluation job class (default standard)')
+    .option('--callback-url <url>', 'https:// URL to receive the terminal evaluation (max 2,048 chars)')
+    .option('--resubmit', 'use a fresh Idempotency-Key: create (and pay for) a new evaluation even if this one was submitted before')
+    .option('--upload', 'send local files through the upload flow even when they would fit inline');
+  if (opts.perImageKey) cmd.option('--idempotency-key <key>', 'Idempotency-Key to send (default: derived from the request content)');
+  return cmd;
+}
+
+/** The spec for one image from the flags; manifest items override these field by field. */
+export function specFromFlags(image: string, flags: SubmitFlags): SubmissionSpec {
+  return {
+    image,
+    taskType: flags.taskType,
+    taskDescription: flags.taskDescription,
+    prompt: flags.prompt,
+    instructions: flags.instructions,
+    attributes: parseAttrFlags(flags.attr),
+    refs: (flags.ref ?? []).map(parseRefFlag),
+    runId: flags.runId,
+    clientRef: flags.clientRef,
+    jobClass: flags.jobClass,
+    callbackUrl: flags.callbackUrl,
+  };
+}

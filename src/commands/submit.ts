@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import { parseDuration } from '../duration.js';
+import { UsageError } from '../errors.js';
+import { AssetCache } from '../images/asset-cache.js';
+import { action, withGlobals } from '../program.js';
+import { buildRequest, postEvaluation, prepareSubmission } from '../submission.js';
+import { addSubmitFlags, specFromFlags, type SubmitFlags } from './submit-flags.js';
+import { DEFAULT_TIMEOUT, waitAndReport } from './wait.js';
+
+interface Flags extends SubmitFlags {
+  wait?: boolean;
+  interval?: string;
+  embed?: string;
+}
+
+async function runSubmit(ctx: Context, image: string, flags: Flags): Promise<number> {
+  const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT, '--timeout');
+  if (flags.interval !== undefined) parseDuration(flags.interval, '--interval');
+  if (flags.idempotencyKey !== undefined) {
+    if (flags.resubmit) throw new UsageError('--idempotency-key and --resubmit contradict each other; give one');
+    if (!flags.idempotencyKey.trim() || flags.idempotencyKey.length > 255) throw new UsageError('--idempotency-key must be 1-255 characters');
+  }
+  // Everything that can be checked offline is checked before the first request.
+  const prepared = await prepareSubmission(specFromFlags(image, flags));
+  const settings = await ctx.apiSettings();
+  const client = await ctx.client(settings);
+  const deadline = ctx.clock.now() + timeoutMs;
+  const built = await buildRequest(prepared, {
+    client,
+    cache: new AssetCache(ctx.config().dir),
+    baseUrl: settings.baseUrl,
+    orgId: settings.orgId,
+    forceUpload: flags.upload,
+    idempotencyKey: flags.idempotencyKey,
+    resubmit: flags.resubmit,
+    signal: ctx.signal,
+  });
+  ctx.debug(`Idempotency-Key: ${built.idempotencyKey}`);
+  const submitted = await postEvaluation(client, built, { deadline, signal: ctx.signal });
+  const id = submitted.record.id as string;
+  if (!flags.wait) {
+    if (ctx.globals.json) ctx.out(submitted.text.trim());
+    else ctx.out(id);
+    return 0;
+  }
+  ctx.err(`submitted ${id}`);
+  return waitAndReport(ctx, id, flags, deadline);
+}
+
+export function registerSubmit(program: Command, ctx: Context): void {
+  const cmd = withGlobals(program.command('submit'))
+    .description('submit an image for evaluation; prints the evaluation id')
+    .argument('<image>', 'https:// URL, runflow://assets/<uuid>, data:image/... URI, or a local image file');
+  addSubmitFlags(cmd, { perImageKey: true })
+    .option('--wait', 'wait for the verdict and print it (exit 0 completed, 3 failed, 6 deadline)')
+    .option('--timeout <duration>', 'deadline for retries and, with --wait, for the wait', DEFAULT_TIMEOUT)
+    .option('--interval <duration>', 'with --wait: fixed time between polls')
+    .option('--embed <list>', 'with --wait: related records to include')
+    .action(action(ctx, (image: string, flags: Flags) => runSubmit(ctx, image, flags)));
+}

@@ -1,0 +1,182 @@
+import type { RunflowClient } from './api/client.js';
+import { systemClock, type Clock } from './clock.js';
+import { validateBaseUrl } from './config/base-url.js';
+import { configDir } from './config/paths.js';
+import { resolveApiKey, resolveBaseUrl, resolveOrgId, type Resolved } from './config/resolve.js';
+import { ConfigStore } from './config/store.js';
+import { missingKeyError } from './errors.js';
+import type { IO } from './io.js';
+import { USER_AGENT } from './version.js';
+
+export type Env = Record<string, string | undefined>;
+
+/** Flags every command takes (SPEC §3). */
+export interface GlobalOptions {
+  json: boolean;
+  baseUrl?: string;
+  org?: string;
+  sandbox: boolean;
+  verbose: boolean;
+  /** commander's `--no-color` gives color: false. */
+  color: boolean;
+}
+
+export interface ApiSettings {
+  baseUrl: string;
+  orgId?: string;
+  apiKey: string;
+}
+
+/**
+ * What a command may use: the IO streams, the environment, a clock, an abort signal for Ctrl-C,
+ * and lazily created dependencies (config, API client, sandbox), so `--help` and usage errors
+ * need neither a key nor a config file.
+ */
+export class Context {
+  readonly io: IO;
+  readonly env: Env;
+  readonly clock: Clock;
+  readonly abort = new AbortController();
+  globals: GlobalOptions = { json: false, sandbox: false, verbose: false, color: true };
+  /** What the command decided; main() returns it. */
+  exitCode = 0;
+  #config?: ConfigStore;
+  #client?: RunflowClient;
+  #sandbox?: { url: string; close(): Promise<void> };
+  #cleanups: Array<() => Promise<void> | void> = [];
+
+  constructor(io: IO, env: Env, clock: Clock = systemClock) {
+    this.io = io;
+    this.env = env;
+    this.clock = clock;
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  get verbose(): boolean {
+    return this.globals.verbose || this.env.RUNFLOW_DEBUG === '1' || this.env.RUNFLOW_DEBUG === 'true';
+  }
+
+  /** Colour and spinners only on a TTY, never under --json, NO_COLOR, --no-color or CI (SPEC §5). */
+  get color(): boolean {
+    return this.io.stdoutIsTTY && this.#decorationsAllowed();
+  }
+
+  get stderrDecorations(): boolean {
+    return this.io.stderrIsTTY && this.#decorationsAllowed();
+  }
+
+  #decorationsAllowed(): boolean {
+    const env = this.env;
+    return !this.globals.json && this.globals.color && env.NO_COLOR === undefined && !isCI(env) && env.TERM !== 'dumb';
+  }
+
+  get githubActions(): boolean {
+    return this.env.GITHUB_ACTIONS === 'true';
+  }
+
+  config(): ConfigStore {
+    return (this.#config ??= new ConfigStore(configDir(this.env)));
+  }
+
+  /** Data on stdout. */
+  out(text: string): void {
+    this.io.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  }
+
+  /** Chatter on stderr: progress, warnings, hints, errors. */
+  err(text: string): void {
+    this.io.stderr.write(text.endsWith('\n') ? text : text + '\n');
+  }
+
+  json(doc: unknown): void {
+    this.io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+  }
+
+  debug(line: string): void {
+    if (this.verbose) this.err(`[debug] ${line}`);
+  }
+
+  apiKey(): Resolved {
+    return resolveApiKey(this.env, this.config());
+  }
+
+  baseUrl(): Resolved {
+    return resolveBaseUrl(this.globals, this.env, this.config());
+  }
+
+  orgId(): Resolved {
+    return resolveOrgId(this.globals, this.env, this.config());
+  }
+
+  /**
+   * Base URL, org and key for API calls. With --sandbox, starts the built-in local API first and
+   * points at it with a throwaway key. The base URL is checked before any request is made.
+   */
+  async apiSettings(opts: { requireKey?: boolean } = {}): Promise<ApiSettings> {
+    const orgId = this.orgId().value;
+    if (this.globals.sandbox) {
+      const sandbox = await this.startSandbox();
+      return { baseUrl: sandbox.url, orgId, apiKey: this.apiKey().value ?? 'sandbox' };
+    }
+    const base = this.baseUrl();
+    const origin = base.source === 'flag' ? '--base-url' : base.source === 'env' ? 'RUNFLOW_BASE_URL' : base.source === 'config' ? 'config base-url' : 'default';
+    const baseUrl = validateBaseUrl(base.value!, origin);
+    const key = this.apiKey().value;
+    if (!key && opts.requireKey !== false) throw missingKeyError();
+    return { baseUrl, orgId, apiKey: key ?? '' };
+  }
+
+  async startSandbox(): Promise<{ url: string }> {
+    if (!this.#sandbox) {
+      const { startSandbox } = await import('./sandbox/server.js');
+      this.#sandbox = await startSandbox({ port: 0, log: this.verbose ? (l: string) => this.debug(`sandbox: ${l}`) : undefined });
+      this.debug(`sandbox listening on ${this.#sandbox.url}`);
+    }
+    return this.#sandbox;
+  }
+
+  /** The API client, created on first use. */
+  async client(settings?: ApiSettings): Promise<RunflowClient> {
+    if (this.#client) return this.#client;
+    const s = settings ?? (await this.apiSettings());
+    const { RunflowClient } = await import('./api/client.js');
+    this.#client = new RunflowClient({
+      baseUrl: s.baseUrl,
+      apiKey: s.apiKey,
+      orgId: s.orgId,
+      userAgent: USER_AGENT,
+      clock: this.clock,
+      signal: this.signal,
+      env: this.env,
+      debug: this.verbose ? (line: string) => this.debug(line) : undefined,
+    });
+    return this.#client;
+  }
+
+  onDispose(fn: () => Promise<void> | void): void {
+    this.#cleanups.push(fn);
+  }
+
+  async dispose(): Promise<void> {
+    for (const fn of this.#cleanups.reverse()) {
+      try {
+        await fn();
+      } catch {
+        // cleanup is best effort
+      }
+    }
+    this.#cleanups = [];
+    if (this.#client) await this.#client.close().catch(() => {});
+    if (this.#sandbox) await this.#sandbox.close().catch(() => {});
+    this.#client = undefined;
+    this.#sandbox = undefined;
+  }
+}
+
+export function isCI(env: Env): boolean {
+  const ci = env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
+}

@@ -1,0 +1,32 @@
+import { UsageError } from './errors.js';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses `90s`, `2m`, `1h`, `500ms`, `1m30s`, or a bare number of milliseconds.
+ * Names the flag in the error so the user knows which value was wrong.
+ */
+export function parseDuration(raw: string, flag: string): number {
+  const text = raw.trim().toLowerCase();
+  if (/^\d+$/.test(text)) return Number(text);
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let consumed = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    total += Number(m[1]) * UNITS[m[2]];
+    consumed = re.lastIndex;
+  }
+  if (consumed === 0 || consumed !== text.length) {
+    throw new UsageError(`${flag} ${JSON.stringify(raw)} is not a duration; use e.g. 90s, 2m, 1h or milliseconds`);
+  }
+  return Math.round(total);
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)}s`;
+  const m = Math.floor(s / 60);
+  const rest = Math.round(s - m * 60);
+  return rest ? `${m}m${rest}s` : `${m}m`;
+}

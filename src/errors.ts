@@ -1,0 +1,72 @@
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+
+export interface ErrorDetails {
+  [key: string]: unknown;
+}
+
+/**
+ * Base of every error the CLI expects. `main()` turns one of these into a one-line message
+ * (plus an optional hint) and its exit code; anything else is a bug and is reported as such.
+ */
+export class CliError extends Error {
+  readonly exitCode: ExitCodeValue;
+  /** Machine-friendly code, shown in `--json` errors (API `code` when the API sent one). */
+  readonly code: string;
+  readonly hint?: string;
+  readonly status?: number;
+  readonly details?: unknown;
+  /** Extra lines printed under the message (for instance field errors of a 422). */
+  readonly lines: string[];
+
+  constructor(
+    message: string,
+    opts: {
+      exitCode: ExitCodeValue;
+      code: string;
+      hint?: string;
+      status?: number;
+      details?: unknown;
+      lines?: string[];
+      cause?: unknown;
+    },
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.exitCode = opts.exitCode;
+    this.code = opts.code;
+    this.hint = opts.hint;
+    this.status = opts.status;
+    this.details = opts.details;
+    this.lines = opts.lines ?? [];
+  }
+}
+
+/** Bad flags, bad files, bad values: exit 2, nothing was sent. */
+export class UsageError extends CliError {
+  constructor(message: string, opts: { hint?: string; code?: string; details?: unknown } = {}) {
+    super(message, { exitCode: ExitCode.Usage, code: opts.code ?? 'usage', hint: opts.hint, details: opts.details });
+  }
+}
+
+/** No key, or a 401/402/403. */
+export class AuthError extends CliError {
+  constructor(
+    message: string,
+    opts: { hint?: string; code?: string; status?: number; details?: unknown; lines?: string[] } = {},
+  ) {
+    super(message, { exitCode: ExitCode.Auth, code: opts.code ?? 'auth', ...opts });
+  }
+}
+
+export class InterruptedError extends CliError {
+  constructor(message = 'interrupted') {
+    super(message, { exitCode: ExitCode.Interrupted, code: 'interrupted' });
+  }
+}
+
+export function missingKeyError(): AuthError {
+  return new AuthError('no API key found', {
+    code: 'missing_api_key',
+    hint: 'set RUNFLOW_API_KEY, or run `runflow-eval login` (or try `--sandbox`, which needs no key)',
+  });
+}

@@ -1,0 +1,72 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import type { GateReport, GateResultExtra } from './types.js';
+
+export interface ReportTargets {
+  jsonFile?: string;
+  junit?: string;
+  report?: string;
+}
+
+const LIMIT_SUMMARY_BYTES = 1024 * 1024;
+
+/**
+ * Checked before anything is sent: a report that cannot be written after a paid run would lose
+ * the results. Missing parent folders are created (CI jobs often write to reports/…).
+ */
+export async function prepareReportTargets(targets: ReportTargets): Promise<void> {
+  const entries: Array<[string, string | undefined]> = [
+    ['--json-file', targets.jsonFile],
+    ['--junit', targets.junit],
+    ['--report', targets.report],
+  ];
+  for (const [flag, file] of entries) {
+    if (!file) continue;
+    const dir = path.dirname(path.resolve(file));
+    try {
+      await fs.mkdir(dir, { recursive: true });
+      const stat = await fs.stat(path.resolve(file)).catch(() => undefined);
+      if (stat?.isDirectory()) throw new UsageError(`${flag} ${file} is a folder; give a file path`);
+      await fs.access(dir, fs.constants.W_OK);
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`${flag} ${file}: cannot write there (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+}
+
+/** Writes every requested report; a failure to write one is reported and does not hide the others. */
+export async function writeReports(ctx: Context, report: GateReport, extras: GateResultExtra[] | undefined, targets: ReportTargets): Promise<void> {
+  const jobs: Array<[string, string | undefined, () => Promise<string> | string]> = [
+    ['--json-file', targets.jsonFile, () => JSON.stringify(report, null, 2) + '\n'],
+    ['--junit', targets.junit, async () => (await import('../report/junit.js')).renderJUnit(report, extras)],
+    ['--report', targets.report, async () => (await import('../report/html.js')).renderHtml(report, extras)],
+  ];
+  for (const [flag, file, render] of jobs) {
+    if (!file) continue;
+    try {
+      await fs.writeFile(file, await render());
+      ctx.debug(`wrote ${flag} ${file}`);
+    } catch (err) {
+      ctx.err(`warning: could not write ${flag} ${file}: ${(err as Error).message}`);
+    }
+  }
+  if (ctx.githubActions) await writeGitHubOutputs(ctx, report, extras);
+}
+
+async function writeGitHubOutputs(ctx: Context, report: GateReport, extras: GateResultExtra[] | undefined): Promise<void> {
+  const { githubAnnotations, githubStepSummary } = await import('../report/github.js');
+  // Workflow commands go to stderr: the runner reads them there too, and stdout stays data.
+  for (const line of githubAnnotations(report, extras)) ctx.err(line);
+  const summaryFile = ctx.env.GITHUB_STEP_SUMMARY;
+  if (!summaryFile) return;
+  try {
+    let summary = githubStepSummary(report, extras);
+    if (Buffer.byteLength(summary) > LIMIT_SUMMARY_BYTES) summary = summary.slice(0, LIMIT_SUMMARY_BYTES - 1024) + '\n\n(truncated)\n';
+    await fs.appendFile(summaryFile, summary.endsWith('\n') ? summary : summary + '\n');
+  } catch (err) {
+    ctx.err(`warning: could not append to GITHUB_STEP_SUMMARY: ${(err as Error).message}`);
+  }
+}

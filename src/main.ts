@@ -1,0 +1,103 @@
+import { CommanderError } from 'commander';
+import { Context, type Env } from './context.js';
+import { CliError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
+import type { IO } from './io.js';
+import { createProgram } from './program.js';
+import { stripControl } from './text.js';
+import type { Clock } from './clock.js';
+
+export interface MainOptions {
+  clock?: Clock;
+}
+
+/**
+ * The whole CLI as a function: parses argv, runs one command, and returns its exit code.
+ * Nothing below this calls process.exit, and this is the only place that turns an error into
+ * an exit code and a message.
+ */
+export async function main(argv: string[], io: IO, env: Env, opts: MainOptions = {}): Promise<number> {
+  const ctx = new Context(io, env, opts.clock);
+  const unsubscribe = io.onInterrupt?.(() => ctx.abort.abort(interruptReason()));
+  try {
+    announceMask(ctx);
+    const program = createProgram(ctx);
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
+  } catch (err) {
+    return reportError(err, ctx, argv);
+  } finally {
+    unsubscribe?.();
+    await ctx.dispose();
+  }
+}
+
+function interruptReason(): Error {
+  return Object.assign(new Error('interrupted'), { name: 'AbortError', code: 'SIGINT' });
+}
+
+/**
+ * Under GitHub Actions the runner hides any value announced with ::add-mask:: from the log.
+ * It must come before anything else is printed, so a later line cannot leak the key first.
+ */
+function announceMask(ctx: Context): void {
+  if (!ctx.githubActions) return;
+  let key = ctx.env.RUNFLOW_API_KEY;
+  if (!key) {
+    try {
+      key = ctx.config().get('api-key');
+    } catch {
+      // a broken config file is reported by the command that needs it
+    }
+  }
+  if (key) ctx.err(`::add-mask::${key}`);
+}
+
+export function reportError(err: unknown, ctx: Context, argv: string[]): number {
+  if (err instanceof CommanderError) {
+    // Help and version were already printed by commander through configureOutput.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (err.exitCode === 0) return 0;
+    if (argv.includes('--json')) {
+      ctx.json({ error: { code: err.code.replace(/^commander\./, ''), message: stripControl(err.message.replace(/^error: /, '')), status: null, exit_code: ExitCode.Usage, details: null } });
+    }
+    return ExitCode.Usage;
+  }
+  if (isAbort(err) && ctx.signal.aborted) {
+    ctx.err('interrupted');
+    return ExitCode.Interrupted;
+  }
+  if (err instanceof CliError) {
+    if (ctx.globals.json || argv.includes('--json')) {
+      ctx.json({
+        error: {
+          code: err.code,
+          message: err.message,
+          status: err.status ?? null,
+          exit_code: err.exitCode,
+          details: err.details ?? null,
+        },
+      });
+    }
+    ctx.err(`error: ${stripControl(err.message)}`);
+    for (const line of err.lines) ctx.err(`  ${stripControl(line)}`);
+    if (err.hint) ctx.err(`hint: ${err.hint}`);
+    if (ctx.verbose && err.stack) ctx.err(err.stack);
+    return err.exitCode;
+  }
+  // Not an error we expected: still no stack trace unless --verbose, but say it is a bug.
+  const message = err instanceof Error ? err.message : String(err);
+  if (ctx.globals.json || argv.includes('--json')) {
+    ctx.json({ error: { code: 'internal', message, status: null, exit_code: ExitCode.Api, details: null } });
+  }
+  ctx.err(`error: ${stripControl(message)}`);
+  ctx.err('hint: this looks like a bug in runflow-eval; rerun with --verbose and report it');
+  if (ctx.verbose && err instanceof Error && err.stack) ctx.err(err.stack);
+  return ExitCode.Api;
+}
+
+export function isAbort(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { name?: string; code?: string };
+  return e.name === 'AbortError' || e.code === 'ABORT_ERR' || e.code === 'SIGINT' || e.code === 'UND_ERR_ABORTED';
+}

@@ -1,0 +1,82 @@
+import type { Evaluation } from './api/types.js';
+import { TERMINAL_STATUSES } from './api/types.js';
+import type { Clock } from './clock.js';
+import { CliError } from './errors.js';
+
+/**
+ * Seconds between polls, by poll number. Dense at first, so a short evaluation is noticed within
+ * about a second of finishing; sparser later, so a long one is not hammered (the docs say
+ * evaluations usually take tens of seconds): 8 requests cover the first ~10 s, then every 5 s.
+ */
+const POLL_GAPS_MS = [1000, 1000, 1000, 1500, 1500, 2000, 2250, 2500, 3000, 3500, 4000];
+const LONG_POLL_GAP_MS = 5000;
+
+export function pollDelay(pollNumber: number, fixedIntervalMs?: number): number {
+  if (fixedIntervalMs !== undefined) return fixedIntervalMs;
+  return POLL_GAPS_MS[pollNumber] ?? LONG_POLL_GAP_MS;
+}
+
+export function isTerminal(e: Evaluation | undefined): boolean {
+  return Boolean(e && typeof e.status_code === 'string' && TERMINAL_STATUSES.includes(e.status_code));
+}
+
+export interface WaitOptions<T> {
+  clock: Clock;
+  /** Absolute deadline (clock.now() scale). */
+  deadline: number;
+  signal?: AbortSignal;
+  intervalMs?: number;
+  /** Called after every successful fetch (spinner updates). */
+  onUpdate?: (latest: T) => void;
+  /** Called when a fetch fails with a retryable error: the wait goes on. */
+  onTransientError?: (err: unknown) => void;
+}
+
+export type WaitOutcome<T> = { kind: 'terminal'; latest: T } | { kind: 'deadline'; latest: T | undefined };
+
+/** 5xx and connection errors while polling do not end a wait (SPEC §6); 4xx do. */
+export function isTransientPollError(err: unknown): boolean {
+  if (err instanceof CliError) {
+    const status = err.status;
+    if (status === undefined) return err.exitCode === 5 && err.code !== 'bad_response';
+    return status >= 500 || status === 429 || status === 408;
+  }
+  return false;
+}
+
+/**
+ * Polls `fetch` until the evaluation is terminal or the deadline passes. The first fetch is
+ * immediate (the evaluation may be done already). Abort propagates as the signal's reason.
+ */
+export async function waitUntilTerminal<T extends { record: Evaluation }>(
+  fetch: () => Promise<T>,
+  opts: WaitOptions<T>,
+): Promise<WaitOutcome<T>> {
+  let latest: T | undefined;
+  for (let poll = 0; ; poll++) {
+    opts.signal?.throwIfAborted();
+    try {
+      latest = await fetch();
+      opts.onUpdate?.(latest);
+      if (isTerminal(latest.record)) return { kind: 'terminal', latest };
+    } catch (err) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (!isTransientPollError(err)) throw err;
+      opts.onTransientError?.(err);
+    }
+    const remaining = opts.deadline - opts.clock.now();
+    if (remaining <= 0) return { kind: 'deadline', latest };
+    await opts.clock.sleep(Math.min(pollDelay(poll, opts.intervalMs), remaining), opts.signal);
+    if (opts.clock.now() >= opts.deadline) {
+      // One last look at the deadline itself, so an evaluation that just finished is not reported as pending.
+      try {
+        latest = await fetch();
+        if (isTerminal(latest.record)) return { kind: 'terminal', latest };
+      } catch (err) {
+        if (opts.signal?.aborted) throw opts.signal.reason;
+        if (!isTransientPollError(err)) throw err;
+      }
+      return { kind: 'deadline', latest };
+    }
+  }
+}

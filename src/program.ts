@@ -1,0 +1,118 @@
+import { Command, Option } from 'commander';
+import type { Context, GlobalOptions } from './context.js';
+import { EXIT_CODE_TABLE } from './exit-codes.js';
+import { VERSION } from './version.js';
+import { registerPrice } from './commands/price.js';
+import { registerGet } from './commands/get.js';
+import { registerCredentials } from './commands/credentials.js';
+import { registerConfig } from './commands/config.js';
+import { registerSubmit } from './commands/submit.js';
+import { registerWait } from './commands/wait.js';
+import { registerUpload } from './commands/upload.js';
+import { registerFeedback } from './commands/feedback.js';
+import { registerGate } from './commands/gate.js';
+import { registerSandbox } from './commands/sandbox.js';
+import { registerExtras } from './commands/extras.js';
+
+/** Adds the flags every command takes (SPEC §3) so they work after the command name too. */
+export function withGlobals(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print one JSON document on stdout')
+    .option('--base-url <url>', 'API base URL (default https://api.runflow.io)')
+    .option('--org <id>', 'organization id (sent as X-Organization-Id)')
+    .option('--sandbox', 'run against the built-in local API (no key, no network)')
+    .option('--verbose', 'log requests, responses and retries on stderr')
+    .option('--no-color', 'plain output, no colour or spinner');
+}
+
+/**
+ * Wraps a command's action: records the global flags on the context, runs the command and
+ * stores the exit code it returns. Errors propagate to main(), the one place that maps them.
+ */
+export function action<A extends unknown[]>(
+  ctx: Context,
+  run: (...args: A) => Promise<number | void>,
+): (...args: unknown[]) => Promise<void> {
+  return async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const all = cmd.optsWithGlobals() as Partial<GlobalOptions>;
+    ctx.globals = {
+      json: Boolean(all.json),
+      baseUrl: all.baseUrl,
+      org: all.org,
+      sandbox: Boolean(all.sandbox),
+      verbose: Boolean(all.verbose),
+      color: all.color !== false,
+    };
+    const code = await run(...(args as A));
+    ctx.exitCode = typeof code === 'number' ? code : 0;
+  };
+}
+
+/** A fresh commander program per run, with output routed through the context's IO. */
+export function createProgram(ctx: Context): Command {
+  const program = new Command('runflow-eval');
+  program
+    .description('Evaluate generated images with the Runflow evaluations API, and gate CI on the verdicts.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout.write(s),
+      writeErr: (s) => ctx.io.stderr.write(s),
+      outputError: (s, write) => write(s),
+    })
+    .showSuggestionAfterError(true)
+    .helpCommand(false)
+    .addHelpText('after', '\nRun `runflow-eval help exit-codes` for the exit codes, `runflow-eval <command> --help` for a command.');
+  withGlobals(program);
+
+  // Subcommands inherit exitOverride and output settings through copyInheritedSettings.
+  registerPrice(program, ctx);
+  registerGet(program, ctx);
+  registerSubmit(program, ctx);
+  registerWait(program, ctx);
+  registerUpload(program, ctx);
+  registerGate(program, ctx);
+  registerFeedback(program, ctx);
+  registerCredentials(program, ctx);
+  registerConfig(program, ctx);
+  registerSandbox(program, ctx);
+  registerExtras(program, ctx);
+
+  program
+    .command('help')
+    .description('show help for a command, or `help exit-codes` for the exit-code table')
+    .argument('[topic]', 'a command name, or exit-codes')
+    .action((topic: string | undefined) => {
+      if (topic === 'exit-codes') {
+        ctx.out(formatExitCodes());
+        return;
+      }
+      const target = topic ? program.commands.find((c) => c.name() === topic) : undefined;
+      if (topic && !target) {
+        ctx.err(`error: unknown help topic '${topic}'`);
+        ctx.exitCode = 2;
+        return;
+      }
+      (target ?? program).outputHelp();
+    });
+
+  for (const cmd of program.commands) applyInherited(cmd);
+  return program;
+}
+
+function applyInherited(cmd: Command): void {
+  for (const sub of cmd.commands) {
+    sub.exitOverride();
+    applyInherited(sub);
+  }
+}
+
+export function formatExitCodes(): string {
+  const lines = ['code  meaning'];
+  for (const { code, meaning } of EXIT_CODE_TABLE) lines.push(`${String(code).padEnd(4)}  ${meaning.replace(/`/g, '')}`);
+  lines.push('', 'gate over many images exits with the first of 130, 2, 4, 5, 6, 3, 1, 0 that applies.');
+  return lines.join('\n');
+}
+
+export { Option };

@@ -1,0 +1,119 @@
+/**
+ * GitHub Actions output for `gate` (under GITHUB_ACTIONS=true): workflow-command annotations for
+ * stderr, and a Markdown table for $GITHUB_STEP_SUMMARY. Server text is escaped per the runner's
+ * rules, so it can neither end a command early nor inject markup into the summary.
+ */
+import type { GateReport, GateResult, GateResultExtra } from '../gate/types.js';
+import { escapeMarkdownCell, escapeWorkflowData, escapeWorkflowProperty, oneLine, truncate } from './escape.js';
+import {
+  classifyResult,
+  cleanIssues,
+  describeResult,
+  displayImage,
+  effectiveThreshold,
+  formatScore,
+  formatThreshold,
+  headline,
+  isRelativeLocalPath,
+  scoreOf,
+  tally,
+} from './verdict.js';
+
+/** GitHub shows only the first 10 error annotations per step; the rest go in one notice. */
+export const MAX_ANNOTATIONS = 10;
+/** GitHub refuses a step summary over 1 MiB. */
+export const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024;
+
+export function githubAnnotations(report: GateReport, extras?: readonly (GateResultExtra | undefined)[]): string[] {
+  const lines: string[] = [];
+  let notAnnotated = 0;
+  report.results.forEach((result, index) => {
+    const verdict = classifyResult(result);
+    if (verdict === 'PASS') return;
+    if (lines.length >= MAX_ANNOTATIONS) {
+      notAnnotated++;
+      return;
+    }
+    const command = verdict === 'TIMEOUT' ? 'warning' : 'error';
+    const image = typeof result.image === 'string' ? result.image : '';
+    const properties: string[] = [];
+    if (isRelativeLocalPath(image)) properties.push(`file=${escapeWorkflowProperty(oneLine(image))}`);
+    const title = `runflow-eval gate: ${verdict} ${truncate(displayImage(image), 200)}`;
+    properties.push(`title=${escapeWorkflowProperty(title)}`);
+    const message = annotationMessage(result, extras?.[index], report.threshold);
+    lines.push(`::${command} ${properties.join(',')}::${escapeWorkflowData(message)}`);
+  });
+  if (notAnnotated > 0) {
+    lines.push(`::notice::${notAnnotated} more results not annotated; see the job summary`);
+  }
+  return lines;
+}
+
+function annotationMessage(result: GateResult, extra: GateResultExtra | undefined, reportThreshold: number): string {
+  const lines = [describeResult(result, reportThreshold)];
+  const issues = cleanIssues(result.top_issues);
+  if (issues.length > 0) lines.push(`Top issues: ${issues.slice(0, 5).map((i) => truncate(i, 200)).join('; ')}`);
+  const judges = Array.isArray(extra?.evaluation?.judges) ? extra.evaluation.judges : [];
+  const failedJudges = judges
+    .filter((j) => j && typeof j === 'object' && j.passed === false)
+    .map((j) => oneLine(String(j.name ?? '(unnamed)')));
+  if (failedJudges.length > 0) lines.push(`Failed judges: ${failedJudges.slice(0, 10).join(', ')}`);
+  const id = oneLine(String(result.evaluation_id ?? ''));
+  if (id) lines.push(`Evaluation: ${id}`);
+  return lines.join('\n');
+}
+
+const TABLE_HEADER = [
+  '| Image | Verdict | Score | Threshold | Top issue / failure | Evaluation |',
+  '|---|---|---|---|---|---|',
+];
+
+export function githubStepSummary(report: GateReport, _extras?: readonly (GateResultExtra | undefined)[]): string {
+  const total = report.counts?.total ?? report.results.length;
+  const passed = report.counts?.passed ?? tally(report.results).PASS;
+  const counts = tally(report.results);
+  const cost = oneLine(String(report.cost ?? '')) || '0';
+  const head = [
+    `## runflow-eval gate: ${passed}/${total} passed (threshold ${formatThreshold(report.threshold)})`,
+    '',
+    `**${report.passed ? 'PASSED' : 'FAILED'}**, exit code ${report.exit_code}, total cost ${escapeMarkdownCell(cost)}; ` +
+      `${counts.FAIL} below the bar, ${counts.ERROR} errors, ${counts.TIMEOUT} timed out`,
+    '',
+  ];
+  if (report.results.length === 0) return `${head.join('\n')}No results.\n`;
+
+  const rows = report.results.map((result) => ({ result, line: tableRow(result, report.threshold) }));
+  const fixed = head.concat(TABLE_HEADER).join('\n') + '\n';
+  // Room for the "… and N more rows" line, however many digits N has.
+  const budget = STEP_SUMMARY_LIMIT_BYTES - Buffer.byteLength(fixed) - 200;
+  const allBytes = rows.reduce((sum, r) => sum + Buffer.byteLength(r.line) + 1, 0);
+  if (allBytes <= budget) return fixed + rows.map((r) => r.line).join('\n') + '\n';
+
+  // Too many rows: the ones that did not pass matter most, so they go first (each group in input order).
+  const ordered = [...rows.filter((r) => classifyResult(r.result) !== 'PASS'), ...rows.filter((r) => classifyResult(r.result) === 'PASS')];
+  const shown: string[] = [];
+  let used = 0;
+  for (const row of ordered) {
+    const bytes = Buffer.byteLength(row.line) + 1;
+    if (used + bytes > budget) break;
+    shown.push(row.line);
+    used += bytes;
+  }
+  const hidden = ordered.slice(shown.length);
+  const hiddenFailing = hidden.filter((r) => classifyResult(r.result) !== 'PASS').length;
+  const more = `… and ${hidden.length} more rows (${hiddenFailing} not passing); rows that did not pass are listed first`;
+  return `${fixed}${shown.join('\n')}\n\n${more}\n`;
+}
+
+function tableRow(result: GateResult, reportThreshold: number): string {
+  const threshold = effectiveThreshold(result, reportThreshold);
+  const cells = [
+    truncate(displayImage(result.image), 200),
+    classifyResult(result),
+    formatScore(scoreOf(result), threshold),
+    formatThreshold(threshold),
+    truncate(headline(result, reportThreshold), 300),
+    oneLine(String(result.evaluation_id ?? '')),
+  ];
+  return `| ${cells.map(escapeMarkdownCell).join(' | ')} |`;
+}

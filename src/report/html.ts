@@ -1,0 +1,401 @@
+/**
+ * `gate --report FILE.html`: one self-contained page a person can open from a CI artifact. It
+ * has inline CSS, no script, and a Content-Security-Policy that forbids any fetch except
+ * embedded `data:` images, so opening it contacts no host: remote images are links, never
+ * `<img src>`. Every piece of text is HTML-escaped; the only URLs taken from input are `https:`
+ * links (checked by parsing) and `file:` links to the user's own local images.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { fileTypeFromBuffer } from 'file-type';
+import type { EvaluationAction, GateFailure, Judge } from '../api/types.js';
+import type { GateReport, GateResult, GateResultExtra } from '../gate/types.js';
+import { escapeHtml, oneLine, stripControl } from './escape.js';
+import {
+  classifyResult,
+  cleanIssues,
+  describeResult,
+  displayImage,
+  effectiveThreshold,
+  formatScore,
+  formatThreshold,
+  scoreOf,
+  type Verdict,
+} from './verdict.js';
+
+export interface HtmlReportOptions {
+  title?: string;
+  /** Shown in the header as given (the caller's clock, so the renderer stays deterministic). */
+  generatedAt?: string;
+  /** How many images get an embedded thumbnail; the rest are links. Default 200. */
+  maxThumbnails?: number;
+}
+
+/** Local files larger than this are linked, not read. */
+export const MAX_THUMBNAIL_SOURCE_BYTES = 5 * 1024 * 1024;
+export const DEFAULT_MAX_THUMBNAILS = 200;
+/** A ceiling on all embedded bytes together, in case thumbnails cannot be shrunk. */
+const MAX_EMBEDDED_BYTES = 64 * 1024 * 1024;
+const THUMBNAIL_SIDE = 320;
+const THUMBNAIL_CONCURRENCY = 4;
+
+/** Types a browser shows in `<img>`; SVG is left out on purpose (it is a document, not pixels). */
+const BROWSER_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/avif']);
+/** Types worth shrinking with sharp (it reads these; the result is WebP). */
+const SHRINKABLE_TYPES = new Set([...BROWSER_IMAGE_TYPES, 'image/tiff', 'image/heic', 'image/heif']);
+const TYPE_BY_EXTENSION: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+  '.avif': 'image/avif',
+};
+const DATA_URI_IMAGE = /^data:(image\/(?:png|jpeg|webp|gif|avif));base64,[A-Za-z0-9+/]+={0,2}$/i;
+
+const BADGE: Record<Verdict, { label: string; css: string; explain: string }> = {
+  PASS: { label: 'PASS', css: 'pass', explain: 'passed the gate' },
+  FAIL: { label: 'FAIL', css: 'fail', explain: 'completed below the bar' },
+  ERROR: { label: 'ERROR', css: 'error', explain: 'the evaluation failed or could not be submitted' },
+  TIMEOUT: { label: 'PENDING', css: 'pending', explain: 'still pending or running when the gate stopped waiting' },
+};
+
+type EmbeddedThumbnail = { kind: 'embedded'; src: string };
+type Thumbnail =
+  | EmbeddedThumbnail
+  | { kind: 'file-link'; href: string; reason: string }
+  | { kind: 'https-link'; href: string }
+  | { kind: 'text'; text: string };
+
+export async function renderHtml(
+  report: GateReport,
+  extras?: readonly (GateResultExtra | undefined)[],
+  opts: HtmlReportOptions = {},
+): Promise<string> {
+  const thumbnails = await prepareThumbnails(report.results, extras, opts.maxThumbnails ?? DEFAULT_MAX_THUMBNAILS);
+  const title = oneLine(opts.title ?? '') || 'runflow-eval gate report';
+  const cards = report.results.map((result, i) => renderCard(result, extras?.[i], thumbnails[i]!, report.threshold, i));
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    renderHeader(report, title, opts, thumbnails),
+    '<main>',
+    cards.length > 0 ? cards.join('\n') : '<p data-testid="no-results">No results (an empty shard passes).</p>',
+    '</main>',
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Thumbnails
+
+async function prepareThumbnails(
+  results: readonly GateResult[],
+  extras: readonly (GateResultExtra | undefined)[] | undefined,
+  maxThumbnails: number,
+): Promise<Thumbnail[]> {
+  const thumbnails: Thumbnail[] = new Array(results.length);
+  // Decide which images get embedded in input order first, so the choice does not depend on
+  // which file happens to be read faster.
+  const toEmbed: number[] = [];
+  results.forEach((result, i) => {
+    const image = typeof result.image === 'string' ? result.image : '';
+    const localPath = extras?.[i]?.localPath;
+    if (localPath) {
+      if (toEmbed.length < maxThumbnails) toEmbed.push(i);
+      else thumbnails[i] = fileLink(localPath, `thumbnails are embedded for the first ${maxThumbnails} local images only`);
+    } else if (DATA_URI_IMAGE.test(image) && image.length <= (MAX_THUMBNAIL_SOURCE_BYTES * 4) / 3 + 64 && toEmbed.length < maxThumbnails) {
+      toEmbed.push(i);
+    } else {
+      thumbnails[i] = linkOrText(image);
+    }
+  });
+
+  let embeddedBytes = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < toEmbed.length) {
+      const i = toEmbed[next++]!;
+      const localPath = extras?.[i]?.localPath;
+      const image = results[i]!.image;
+      if (!localPath) {
+        // A data: URI input (already checked against DATA_URI_IMAGE): shown as given.
+        thumbnails[i] = { kind: 'embedded', src: image };
+        continue;
+      }
+      const embedded = await embedLocalFile(localPath, MAX_EMBEDDED_BYTES - embeddedBytes);
+      if (typeof embedded === 'string') thumbnails[i] = fileLink(localPath, embedded);
+      else {
+        embeddedBytes += embedded.src.length;
+        thumbnails[i] = embedded;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(THUMBNAIL_CONCURRENCY, toEmbed.length) }, worker));
+  return thumbnails;
+}
+
+/** An embedded thumbnail, or the reason there is none. */
+async function embedLocalFile(localPath: string, budget: number): Promise<EmbeddedThumbnail | string> {
+  try {
+    const info = await stat(localPath);
+    if (!info.isFile()) return 'not a regular file';
+    if (info.size > MAX_THUMBNAIL_SOURCE_BYTES) return 'larger than 5 MB, not embedded';
+    const bytes = await readFile(localPath);
+    const detected = (await fileTypeFromBuffer(bytes))?.mime;
+    const mime = detected ?? TYPE_BY_EXTENSION[extname(localPath).toLowerCase()];
+    if (!mime) return 'not a recognised image type';
+    let data = detected && SHRINKABLE_TYPES.has(detected) ? await shrink(bytes) : null;
+    let dataMime = 'image/webp';
+    if (!data) {
+      if (!BROWSER_IMAGE_TYPES.has(mime)) return 'this image type cannot be shown in a browser';
+      data = bytes;
+      dataMime = mime;
+    }
+    const src = `data:${dataMime};base64,${data.toString('base64')}`;
+    if (src.length > budget) return 'the page already embeds enough image data';
+    return { kind: 'embedded', src };
+  } catch {
+    return 'could not be read';
+  }
+}
+
+/** A small WebP of the image, or null when sharp cannot decode it (the original is used then). */
+async function shrink(bytes: Buffer): Promise<Buffer | null> {
+  try {
+    const { default: sharp } = await import('sharp');
+    return await sharp(bytes, { animated: false })
+      .rotate()
+      .resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 75 })
+      .toBuffer();
+  } catch {
+    return null;
+  }
+}
+
+function fileLink(localPath: string, reason: string): Thumbnail {
+  return { kind: 'file-link', href: pathToFileURL(localPath).href, reason };
+}
+
+function linkOrText(image: string): Thumbnail {
+  const href = httpsUrl(image);
+  return href ? { kind: 'https-link', href } : { kind: 'text', text: displayImage(image) };
+}
+
+/** The URL, normalised, when it parses as `https:`; null otherwise (javascript:, http:, junk). */
+function httpsUrl(text: string): string | null {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function renderThumbnail(thumbnail: Thumbnail, image: string): string {
+  const alt = escapeHtml(displayImage(image));
+  switch (thumbnail.kind) {
+    case 'embedded':
+      return `<img data-testid="thumbnail-img" alt="${alt}" src="${escapeHtml(thumbnail.src)}">`;
+    case 'file-link':
+      return `<a data-testid="thumbnail-link" href="${escapeHtml(thumbnail.href)}">open local file</a><small>${escapeHtml(thumbnail.reason)}</small>`;
+    case 'https-link':
+      return `<a data-testid="thumbnail-link" href="${escapeHtml(thumbnail.href)}" rel="noopener noreferrer">open image</a><small>remote images are not loaded</small>`;
+    case 'text':
+      return `<span data-testid="thumbnail-text">${escapeHtml(thumbnail.text)}</span>`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page parts
+
+function renderHeader(report: GateReport, title: string, opts: HtmlReportOptions, thumbnails: Thumbnail[]): string {
+  const total = report.counts?.total ?? report.results.length;
+  const passed = report.counts?.passed ?? report.results.filter((r) => classifyResult(r) === 'PASS').length;
+  const cost = oneLine(String(report.cost ?? '')) || '0';
+  const threshold = formatThreshold(report.threshold);
+  const counts = report.counts;
+  const notEmbedded = thumbnails.filter((t) => t.kind === 'file-link').length;
+  const parts = [
+    `<header data-testid="summary" data-passed="${report.passed ? 'true' : 'false'}" data-exit-code="${escapeHtml(String(report.exit_code))}">`,
+    `<h1>${escapeHtml(title)}</h1>`,
+    `<p class="headline"><span class="badge ${report.passed ? 'pass' : 'fail'}" data-testid="gate-verdict">${report.passed ? 'PASSED' : 'FAILED'}</span> ` +
+      `<span data-testid="summary-line">${escapeHtml(`${passed}/${total} passed, threshold ${threshold}, total cost ${cost}`)}</span></p>`,
+    '<dl class="facts">',
+    fact('Passed', `${passed} of ${total}`),
+    counts ? fact('Below the bar', String(counts.failed)) : '',
+    counts ? fact('Errors', String(counts.errored)) : '',
+    counts ? fact('Timed out', String(counts.timed_out)) : '',
+    fact('Threshold', threshold),
+    fact('Total cost', cost),
+    fact('Exit code', String(report.exit_code)),
+    opts.generatedAt ? fact('Generated', opts.generatedAt) : '',
+    '</dl>',
+    notEmbedded > 0
+      ? `<p class="note" data-testid="thumbnail-note">${notEmbedded} local images are linked rather than embedded (the page embeds at most ${escapeHtml(String(opts.maxThumbnails ?? DEFAULT_MAX_THUMBNAILS))} thumbnails, from files up to 5 MB).</p>`
+      : '',
+    '</header>',
+  ];
+  return parts.filter(Boolean).join('\n');
+}
+
+function fact(name: string, value: string): string {
+  return `<div><dt>${escapeHtml(name)}</dt><dd>${escapeHtml(value)}</dd></div>`;
+}
+
+function renderCard(result: GateResult, extra: GateResultExtra | undefined, thumbnail: Thumbnail, reportThreshold: number, index: number): string {
+  const verdict = classifyResult(result);
+  const badge = BADGE[verdict];
+  const threshold = effectiveThreshold(result, reportThreshold);
+  const score = scoreOf(result);
+  const image = typeof result.image === 'string' ? result.image : '';
+  const shownImage = displayImage(image);
+  const evaluation = extra?.evaluation;
+  const status = oneLine(String(result.status_code ?? '')) || 'unknown';
+  const failureCode = typeof result.failure_code === 'string' ? oneLine(result.failure_code) : '';
+  const evaluationId = oneLine(String(result.evaluation_id ?? ''));
+  const issues = cleanIssues(result.top_issues);
+
+  const facts = [
+    fact('Status', status),
+    failureCode ? fact('Failure code', failureCode) : '',
+    result.error ? fact('Error', `${oneLine(String(result.error.code ?? 'error'))}: ${oneLine(String(result.error.message ?? ''))}`) : '',
+    fact('Evaluation', evaluationId || '—'),
+    fact('Cost', oneLine(String(result.cost ?? '')) || '—'),
+    Array.isArray(result.previous_ids) && result.previous_ids.length > 0
+      ? fact('Earlier attempts', result.previous_ids.map((id) => oneLine(String(id))).join(', '))
+      : '',
+  ];
+
+  const sections = [
+    issues.length > 0
+      ? `<section><h3>Top issues</h3><ul data-testid="top-issues">${issues.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul></section>`
+      : '',
+    renderJudges(evaluation?.judges, verdict !== 'PASS'),
+    renderGateFailures(evaluation?.gate_failures),
+    renderAction(evaluation?.action),
+  ].filter(Boolean);
+
+  return [
+    `<article class="card ${badge.css}" data-testid="result-row" data-index="${index}" data-verdict="${badge.label}" ` +
+      `data-score="${score === null ? '' : escapeHtml(String(score))}" data-threshold="${escapeHtml(String(threshold))}" ` +
+      `data-image="${escapeHtml(shownImage)}" data-evaluation-id="${escapeHtml(evaluationId)}">`,
+    `<div class="thumb" data-testid="thumbnail">${renderThumbnail(thumbnail, image)}</div>`,
+    '<div class="body">',
+    `<h2 data-testid="image">${escapeHtml(shownImage)}</h2>`,
+    `<p class="verdict-line"><span class="badge ${badge.css}" data-testid="verdict" title="${escapeHtml(badge.explain)}">${badge.label}</span> ` +
+      `<span data-testid="reason">${escapeHtml(describeResult(result, reportThreshold))}</span></p>`,
+    renderScoreBar(score, threshold),
+    `<dl class="facts">${facts.filter(Boolean).join('')}</dl>`,
+    ...sections,
+    '</div>',
+    '</article>',
+  ].join('\n');
+}
+
+/** A bar for the score with a mark at the threshold; widths are numbers we compute, never input. */
+function renderScoreBar(score: number | null, threshold: number): string {
+  const percent = (value: number) => (Math.min(1, Math.max(0, value)) * 100).toFixed(1);
+  const label = `score ${formatScore(score, threshold)} (threshold ${formatThreshold(threshold)})`;
+  const fill = score === null ? '' : `<div class="fill ${score >= threshold ? 'ok' : 'low'}" style="width:${percent(score)}%"></div>`;
+  return (
+    `<div class="score" data-testid="score"><span>${escapeHtml(label)}</span>` +
+    `<div class="bar" role="img" aria-label="${escapeHtml(label)}">${fill}<div class="mark" style="left:${percent(threshold)}%"></div></div></div>`
+  );
+}
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '<td>—</td>';
+  return `<td>${escapeHtml(stripControl(String(value)))}</td>`;
+}
+
+function renderJudges(judges: Judge[] | null | undefined, open: boolean): string {
+  if (!Array.isArray(judges) || judges.length === 0) return '';
+  const rows = judges
+    .filter((j): j is Judge => !!j && typeof j === 'object')
+    .map((j) => {
+      const passed = j.passed === true ? 'yes' : j.passed === false ? 'no' : '—';
+      const issues = Array.isArray(j.issues) ? j.issues.filter((i) => !!i && typeof i === 'object') : [];
+      const issueList =
+        issues.length === 0
+          ? '—'
+          : `<ul>${issues
+              .map((i) => {
+                const where = [i.category, i.subcategory].map((p) => oneLine(String(p ?? '')) || '—').join(' / ');
+                return `<li><span class="where">${escapeHtml(where)}</span> ${escapeHtml(stripControl(String(i.detail ?? '')))}</li>`;
+              })
+              .join('')}</ul>`;
+      return (
+        `<tr data-testid="judge-row" data-passed="${passed}">` +
+        `<td>${escapeHtml(oneLine(String(j.name ?? '')) || '(unnamed)')}</td>` +
+        `<td class="${j.passed === false ? 'no' : ''}">${passed}</td>` +
+        cell(j.weight) +
+        cell(j.confidence) +
+        `<td class="text">${escapeHtml(stripControl(String(j.reasoning ?? '')))}</td>` +
+        `<td>${issueList}</td></tr>`
+      );
+    });
+  return (
+    `<details data-testid="judges"${open ? ' open' : ''}><summary>Judges (${rows.length})</summary>` +
+    '<table><thead><tr><th>Judge</th><th>Passed</th><th>Weight</th><th>Confidence</th><th>Reasoning</th><th>Issues (category / subcategory / detail)</th></tr></thead>' +
+    `<tbody>${rows.join('')}</tbody></table></details>`
+  );
+}
+
+function renderGateFailures(failures: GateFailure[] | null | undefined): string {
+  if (!Array.isArray(failures) || failures.length === 0) return '';
+  const rows = failures
+    .filter((f): f is GateFailure => !!f && typeof f === 'object')
+    .map((f) => `<tr data-testid="gate-failure-row">${cell(f.module)}${cell(f.output_key)}${cell(f.reason)}</tr>`);
+  return (
+    '<section data-testid="gate-failures"><h3>Gate failures</h3>' +
+    '<table><thead><tr><th>Module</th><th>Output</th><th>Reason</th></tr></thead>' +
+    `<tbody>${rows.join('')}</tbody></table></section>`
+  );
+}
+
+function renderAction(action: EvaluationAction | null | undefined): string {
+  if (!action || typeof action !== 'object') return '';
+  const parts: string[] = [];
+  if (action.primary_action) parts.push(`<p>Suggested action: <strong>${escapeHtml(oneLine(String(action.primary_action)))}</strong></p>`);
+  if (action.failure_summary) parts.push(`<p class="text">${escapeHtml(stripControl(String(action.failure_summary)))}</p>`);
+  if (action.improved_prompt) {
+    parts.push(`<h4>Improved prompt</h4><pre data-testid="improved-prompt">${escapeHtml(stripControl(String(action.improved_prompt)))}</pre>`);
+  }
+  return parts.length > 0 ? `<section data-testid="action"><h3>Action</h3>${parts.join('')}</section>` : '';
+}
+
+const STYLE = `
+:root{color-scheme:light dark;--pass:#1a7f37;--fail:#cf222e;--error:#8250df;--pending:#9a6700;--line:#d0d7de;--muted:#57606a}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;padding:1.5rem;max-width:1200px;margin-inline:auto}
+h1{font-size:1.5rem;margin:0 0 .5rem}h2{font-size:1rem;margin:0 0 .4rem;word-break:break-all}h3{font-size:.95rem;margin:.8rem 0 .3rem}h4{margin:.5rem 0 .2rem;font-size:.9rem}
+header{border-bottom:1px solid var(--line);padding-bottom:1rem;margin-bottom:1rem}
+.headline{font-size:1.1rem}
+.facts{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;margin:.4rem 0}.facts div{display:flex;gap:.35rem}.facts dt{color:var(--muted)}.facts dd{margin:0;word-break:break-all}
+.note{color:var(--muted)}
+.badge{display:inline-block;padding:.05rem .5rem;border-radius:1rem;color:#fff;font-weight:600;font-size:.85rem}
+.badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}.badge.error{background:var(--error)}.badge.pending{background:var(--pending)}
+.card{display:grid;grid-template-columns:180px 1fr;gap:1rem;border:1px solid var(--line);border-left:6px solid var(--line);border-radius:6px;padding:1rem;margin:0 0 1rem}
+.card.pass{border-left-color:var(--pass)}.card.fail{border-left-color:var(--fail)}.card.error{border-left-color:var(--error)}.card.pending{border-left-color:var(--pending)}
+.thumb img{max-width:180px;max-height:180px;display:block;border-radius:4px}.thumb small{display:block;color:var(--muted)}.thumb span{word-break:break-all}
+.body{min-width:0}
+.score{display:flex;align-items:center;gap:.6rem}.bar{position:relative;width:200px;height:10px;background:var(--line);border-radius:5px;overflow:visible}
+.fill{height:100%;border-radius:5px}.fill.ok{background:var(--pass)}.fill.low{background:var(--fail)}
+.mark{position:absolute;top:-3px;width:2px;height:16px;background:currentColor}
+table{border-collapse:collapse;width:100%;margin:.3rem 0;font-size:.9rem}th,td{border:1px solid var(--line);padding:.25rem .4rem;text-align:left;vertical-align:top}
+td.no{color:var(--fail);font-weight:600}td ul{margin:0;padding-left:1rem}.where{color:var(--muted)}
+.text,td.text{white-space:pre-wrap}pre{white-space:pre-wrap;background:rgba(127,127,127,.12);padding:.5rem;border-radius:4px}
+@media (max-width:640px){.card{grid-template-columns:1fr}}
+`.trim();

@@ -1,0 +1,128 @@
+/**
+ * The gate's human output on stdout: one row per image and a summary line. Piped (no colour) it
+ * is plain aligned text, stable for grep/awk: `IMAGE  SCORE  VERDICT  DETAIL` columns separated
+ * by at least two spaces, never truncated. On a colour terminal it is a cli-table3 table sized
+ * to the terminal.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import type { GateReport, GateResult } from '../gate/types.js';
+import { oneLine } from './escape.js';
+import {
+  classifyResult,
+  displayImage,
+  effectiveThreshold,
+  formatScore,
+  formatThreshold,
+  headline,
+  scoreOf,
+  type Verdict,
+} from './verdict.js';
+
+export interface GateTableOptions {
+  /** Colour and a bordered table (a TTY without NO_COLOR/--no-color/CI); plain lines otherwise. */
+  color: boolean;
+  /** Terminal width; only the coloured table is fitted to it. */
+  columns: number;
+  /** Add the evaluation id column. */
+  showIds?: boolean;
+}
+
+interface Row {
+  image: string;
+  score: string;
+  verdict: Verdict;
+  detail: string;
+  evaluationId: string;
+}
+
+/** `7/8 passed, threshold 0.80, total cost 2.800000` — the line scripts grep for. */
+export function gateSummaryLine(report: GateReport): string {
+  const total = report.counts?.total ?? report.results.length;
+  const passed = report.counts?.passed ?? report.results.filter((r) => classifyResult(r) === 'PASS').length;
+  const cost = oneLine(String(report.cost ?? '')) || '0';
+  return `${passed}/${total} passed, threshold ${formatThreshold(report.threshold)}, total cost ${cost}`;
+}
+
+function toRow(result: GateResult, reportThreshold: number): Row {
+  const threshold = effectiveThreshold(result, reportThreshold);
+  return {
+    image: displayImage(result.image),
+    score: formatScore(scoreOf(result), threshold),
+    verdict: classifyResult(result),
+    detail: headline(result, reportThreshold),
+    evaluationId: oneLine(String(result.evaluation_id ?? '')) || '—',
+  };
+}
+
+export function renderGateTable(report: GateReport, opts: GateTableOptions): string {
+  const rows = report.results.map((r) => toRow(r, report.threshold));
+  const body = opts.color ? colouredTable(rows, opts) : plainLines(rows, opts.showIds === true);
+  const chalk = new Chalk({ level: opts.color ? 1 : 0 });
+  const summary = gateSummaryLine(report);
+  const summaryLine = report.passed ? chalk.green(summary) : chalk.red(summary);
+  return body ? `${body}\n${summaryLine}\n` : `${summaryLine}\n`;
+}
+
+function plainLines(rows: Row[], showIds: boolean): string {
+  if (rows.length === 0) return '';
+  const header = { image: 'IMAGE', score: 'SCORE', verdict: 'VERDICT', detail: 'DETAIL', evaluationId: 'EVALUATION' };
+  // Alignment is for people; a very long name just pushes its own row out, the separator stays.
+  const imageWidth = Math.min(60, Math.max(header.image.length, ...rows.map((r) => r.image.length)));
+  const scoreWidth = Math.max(header.score.length, ...rows.map((r) => r.score.length));
+  const idWidth = Math.max(header.evaluationId.length, ...rows.map((r) => r.evaluationId.length));
+  const line = (r: { image: string; score: string; verdict: string; detail: string; evaluationId: string }) => {
+    const cells = [r.image.padEnd(imageWidth), r.score.padEnd(scoreWidth), r.verdict.padEnd('VERDICT'.length)];
+    if (showIds) cells.push(r.evaluationId.padEnd(idWidth));
+    cells.push(r.detail);
+    return cells.join('  ').trimEnd();
+  };
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+function paintVerdict(chalk: ChalkInstance, verdict: Verdict): string {
+  switch (verdict) {
+    case 'PASS':
+      return chalk.green(verdict);
+    case 'FAIL':
+      return chalk.red(verdict);
+    case 'ERROR':
+      return chalk.magenta(verdict);
+    case 'TIMEOUT':
+      return chalk.yellow(verdict);
+  }
+}
+
+function colouredTable(rows: Row[], opts: GateTableOptions): string {
+  if (rows.length === 0) return '';
+  const chalk = new Chalk({ level: 1 });
+  const showIds = opts.showIds === true;
+  const head = ['Image', 'Score', 'Verdict', ...(showIds ? ['Evaluation'] : []), 'Top issue / failure'];
+  const colWidths = fitColumns(rows, opts.columns, showIds);
+  const table = new Table({
+    head: head.map((h) => chalk.bold(h)),
+    // cli-table3 colours heads and borders itself unless told not to; we colour with our own instance.
+    style: { head: [], border: [] },
+    ...(colWidths ? { colWidths, wordWrap: true, wrapOnWordBoundary: true } : {}),
+  });
+  for (const r of rows) {
+    table.push([r.image, r.score, paintVerdict(chalk, r.verdict), ...(showIds ? [r.evaluationId] : []), r.detail]);
+  }
+  return table.toString();
+}
+
+/** Column widths that fit `columns`, or undefined (natural widths) when the width is unknown or tiny. */
+function fitColumns(rows: Row[], columns: number, showIds: boolean): number[] | undefined {
+  if (!Number.isFinite(columns) || columns < 60) return undefined;
+  const padding = 2; // cli-table3's one space either side
+  const borders = showIds ? 6 : 5;
+  const score = Math.max(5, ...rows.map((r) => r.score.length)) + padding;
+  const verdict = 'TIMEOUT'.length + padding;
+  const id = showIds ? Math.max(10, ...rows.map((r) => r.evaluationId.length)) + padding : 0;
+  const available = columns - borders - score - verdict - id;
+  const longestImage = Math.max(5, ...rows.map((r) => r.image.length)) + padding;
+  const image = Math.min(longestImage, Math.max(12, Math.floor(available * 0.45)));
+  const detail = available - image;
+  if (detail < 12) return undefined;
+  return showIds ? [image, score, verdict, id, detail] : [image, score, verdict, detail];
+}

@@ -1,0 +1,158 @@
+/**
+ * One reading of a gate result shared by every report writer (table, JUnit, HTML, GitHub), so
+ * the four outputs cannot disagree on which image passed. Results may come from `gate merge`
+ * (JSON written by another run), so every field is read defensively.
+ */
+import type { GateResult } from '../gate/types.js';
+import { oneLine, truncate } from './escape.js';
+
+/** PASS; FAIL = completed below the bar; ERROR = failed evaluation or client error; TIMEOUT = still pending. */
+export type Verdict = 'PASS' | 'FAIL' | 'ERROR' | 'TIMEOUT';
+
+export function classifyResult(result: GateResult): Verdict {
+  // `passed` is the gate's decision; the reports show it, they do not re-decide it.
+  if (result.passed === true) return 'PASS';
+  if (result.error) return 'ERROR';
+  if (result.status_code === 'failed') return 'ERROR';
+  if (result.status_code === 'completed') return 'FAIL';
+  // Submitted but not finished (pending/running or unknown status) when the gate stopped waiting.
+  if (result.evaluation_id) return 'TIMEOUT';
+  return 'ERROR';
+}
+
+/** Machine-readable code for a non-passing result: failure_code, `timed_out`, `quality`, or `error`. */
+export function resultCode(result: GateResult): string {
+  switch (classifyResult(result)) {
+    case 'PASS':
+      return 'passed';
+    case 'FAIL':
+      return 'quality';
+    case 'TIMEOUT':
+      return 'timed_out';
+    case 'ERROR': {
+      if (result.error) return 'error';
+      const code = typeof result.failure_code === 'string' ? oneLine(result.failure_code) : '';
+      return code || 'error';
+    }
+  }
+}
+
+/** The score as a number, or null when missing or not a finite number. */
+export function scoreOf(result: GateResult): number | null {
+  const score = result.weighted_pass_rate;
+  return typeof score === 'number' && Number.isFinite(score) ? score : null;
+}
+
+function thresholdOf(result: GateResult, fallback: number): number {
+  return typeof result.threshold === 'number' && Number.isFinite(result.threshold) ? result.threshold : fallback;
+}
+
+/** A threshold with at least two decimals (`0.80`), more only when it has them (`0.805`). */
+export function formatThreshold(threshold: number): string {
+  for (let digits = 2; digits <= 6; digits++) {
+    const text = threshold.toFixed(digits);
+    if (Number(text) === threshold) return text;
+  }
+  return String(threshold);
+}
+
+/**
+ * A score with two decimals unless rounding would put it on the other side of the threshold
+ * (0.7996 against 0.80 is shown as 0.7996, not as a failing "0.80").
+ */
+export function formatScore(score: number | null, threshold: number): string {
+  if (score === null) return '—';
+  for (let digits = 2; digits <= 6; digits++) {
+    const text = score.toFixed(digits);
+    if (Number(text) >= threshold === score >= threshold) return text;
+  }
+  return String(score);
+}
+
+/** Issues as clean one-line strings (items of another type shown as compact JSON). */
+export function cleanIssues(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  const issues: string[] = [];
+  for (const item of list) {
+    if (item === null || item === undefined) continue;
+    const text = oneLine(typeof item === 'string' ? item : JSON.stringify(item));
+    if (text) issues.push(text);
+  }
+  return issues;
+}
+
+/**
+ * The image as the user gave it, fit for display: control characters removed, and a `data:`
+ * URI (up to 12 MB of base64) shortened to its media type and length.
+ */
+export function displayImage(image: unknown): string {
+  const text = typeof image === 'string' ? image : '';
+  if (/^data:/i.test(text)) {
+    const header = oneLine(text.slice(0, Math.min(text.indexOf(',') + 1 || 40, 80)));
+    return `${header}… (${text.length} chars)`;
+  }
+  return truncate(oneLine(text), 500) || '(no image)';
+}
+
+/** True for a local file path given relatively (not a URL, asset reference or data: URI). */
+export function isRelativeLocalPath(image: string): boolean {
+  if (!image || /^[a-z][a-z0-9+.-]*:/i.test(image)) return false; // https:, runflow:, data:
+  return !image.startsWith('/') && !image.startsWith('\\') && !/^[a-z]:[\\/]/i.test(image);
+}
+
+/**
+ * One line saying why a result did not pass (or that it did), from the report alone: the
+ * reason a person needs first, with server text already made safe for a terminal.
+ */
+export function describeResult(result: GateResult, reportThreshold: number): string {
+  const threshold = thresholdOf(result, reportThreshold);
+  const score = scoreOf(result);
+  switch (classifyResult(result)) {
+    case 'PASS':
+      return `score ${formatScore(score, threshold)} ≥ threshold ${formatThreshold(threshold)}`;
+    case 'FAIL': {
+      const reasons: string[] = [];
+      if (result.overall_passed === false) reasons.push('verdict failed');
+      if (score === null && threshold > 0) reasons.push(`no score (threshold ${formatThreshold(threshold)})`);
+      if (score !== null && score < threshold) {
+        reasons.push(`score ${formatScore(score, threshold)} < threshold ${formatThreshold(threshold)}`);
+      }
+      return reasons.join('; ') || 'below the bar';
+    }
+    case 'ERROR': {
+      if (result.error) {
+        const code = oneLine(String(result.error.code ?? 'error'));
+        const message = oneLine(String(result.error.message ?? ''));
+        return message ? `${code}: ${message}` : code;
+      }
+      return `evaluation failed: ${resultCode(result)}`;
+    }
+    case 'TIMEOUT': {
+      const status = typeof result.status_code === 'string' ? oneLine(result.status_code) : '';
+      return `still ${status || 'pending'} at the deadline`;
+    }
+  }
+}
+
+/** The first top issue, else the reason: the one cell a summary row has room for. */
+export function headline(result: GateResult, reportThreshold: number): string {
+  const verdict = classifyResult(result);
+  const issues = cleanIssues(result.top_issues);
+  if (verdict === 'FAIL' && issues.length > 0) {
+    return issues.length > 1 ? `${issues[0]} (+${issues.length - 1} more)` : issues[0]!;
+  }
+  if (verdict === 'PASS') return issues[0] ?? '';
+  return describeResult(result, reportThreshold);
+}
+
+/** Counts per verdict, computed from the results themselves. */
+export function tally(results: readonly GateResult[]): Record<Verdict, number> {
+  const counts: Record<Verdict, number> = { PASS: 0, FAIL: 0, ERROR: 0, TIMEOUT: 0 };
+  for (const result of results) counts[classifyResult(result)]++;
+  return counts;
+}
+
+/** The threshold a result was judged against (its own, from a manifest item, else the report's). */
+export function effectiveThreshold(result: GateResult, reportThreshold: number): number {
+  return thresholdOf(result, reportThreshold);
+}

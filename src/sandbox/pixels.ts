@@ -1,0 +1,144 @@
+/**
+ * Decoding with sharp, and the measurements the judges need. sharp is loaded here, on first use,
+ * through a dynamic import: only the sandbox judges pixels, so every other command starts without
+ * loading a native image library.
+ *
+ * The result keeps numbers and two tiny summaries (a 32×32 thumbnail, a 64-bin histogram), never
+ * the decoded pixels or the file's bytes: a thousand evaluations must fit in bounded memory.
+ */
+import type { Sharp, SharpOptions } from 'sharp';
+import {
+  colourHistogram,
+  detailStats,
+  lumaStats,
+  thumbnail,
+  toLuma,
+  type DetailStats,
+  type LumaStats,
+} from './measure.js';
+
+/** Images are judged at "viewing size": the longer side is brought down to at most this. */
+export const ANALYSIS_MAX_SIDE = 1024;
+export const THUMBNAIL_SIZE = 32;
+const DECODE_TIMEOUT_SECONDS = 30;
+
+/** Formats that are pixels to begin with; anything else (svg, pdf) had to be rasterised. */
+const RASTER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'avif', 'heif', 'tiff', 'jp2', 'jxl']);
+
+export interface PixelStats {
+  format: string;
+  /** Size as displayed (EXIF orientation applied). */
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+  frames: number;
+  isRaster: boolean;
+  /** Set when the strict decoder refused the data and only a lenient decode produced pixels. */
+  decodeWarning: string | null;
+  analysedWidth: number;
+  analysedHeight: number;
+  luma: LumaStats;
+  detail: DetailStats;
+  thumbnail: Float32Array;
+  colourHistogram: Float32Array;
+}
+
+/** The bytes are not an image sharp can read at all: the evaluation fails with `invalid_media`. */
+export class UndecodableImageError extends Error {
+  override readonly name = 'UndecodableImageError';
+}
+
+type SharpFactory = (input?: Buffer | string, options?: SharpOptions) => Sharp;
+let sharpLoading: Promise<SharpFactory> | undefined;
+
+function loadSharp(): Promise<SharpFactory> {
+  sharpLoading ??= import('sharp').then((mod) => {
+    const sharp = mod.default;
+    // libvips' operation cache keeps recent images alive; with a stream of distinct images it
+    // only costs memory.
+    sharp.cache(false);
+    return sharp as unknown as SharpFactory;
+  });
+  return sharpLoading;
+}
+
+/** Decodes `input` (bytes, or a path to a file) and measures it. */
+export async function analyseImage(input: Buffer | string): Promise<PixelStats> {
+  const sharp = await loadSharp();
+  let decodeWarning: string | null = null;
+  let decoded: Awaited<ReturnType<typeof decode>>;
+  try {
+    decoded = await decode(sharp, input, 'warning');
+  } catch (strictError) {
+    // A truncated or slightly corrupt file may still give pixels: that is a failed decode
+    // judge on a completed evaluation, not an unreadable file.
+    try {
+      decoded = await decode(sharp, input, 'none');
+    } catch {
+      throw new UndecodableImageError(describeDecodeError(strictError));
+    }
+    decodeWarning = describeDecodeError(strictError);
+  }
+  const { meta, raw } = decoded;
+  const grey = toLuma(raw);
+  return {
+    format: meta.format,
+    width: meta.width,
+    height: meta.height,
+    hasAlpha: meta.hasAlpha,
+    frames: meta.frames,
+    isRaster: RASTER_FORMATS.has(meta.format),
+    decodeWarning,
+    analysedWidth: raw.width,
+    analysedHeight: raw.height,
+    luma: lumaStats(grey),
+    detail: detailStats(grey),
+    thumbnail: thumbnail(grey, THUMBNAIL_SIZE),
+    colourHistogram: colourHistogram(raw),
+  };
+}
+
+async function decode(sharp: SharpFactory, input: Buffer | string, failOn: 'warning' | 'none') {
+  const options: SharpOptions = { failOn };
+  const metadata = await sharp(input, options).metadata();
+  if (!metadata.format || !metadata.width || !metadata.height) {
+    throw new Error('not a recognised image');
+  }
+  const oriented = metadata.autoOrient ?? { width: metadata.width, height: metadata.height };
+  const { data, info } = await sharp(input, options)
+    .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
+    .autoOrient()
+    .resize({
+      width: ANALYSIS_MAX_SIDE,
+      height: ANALYSIS_MAX_SIDE,
+      fit: 'inside',
+      withoutEnlargement: true,
+    })
+    // Transparent areas are judged as they are usually shown: on white.
+    .flatten({ background: '#ffffff' })
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  return {
+    meta: {
+      format: String(metadata.format),
+      width: oriented.width,
+      height: oriented.height,
+      hasAlpha: Boolean(metadata.hasAlpha),
+      frames: metadata.pages ?? 1,
+    },
+    raw: {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      channels: info.channels,
+    },
+  };
+}
+
+/** sharp's messages name the problem well; keep the first line and drop library prefixes. */
+function describeDecodeError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const line = message.split('\n')[0].replace(/^(Input (buffer|file) )/i, 'the data ').trim();
+  return line || 'the data could not be decoded as an image';
+}

@@ -1,0 +1,20 @@
+import { UsageError } from './errors.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** Evaluation ids are UUIDs; anything else is refused before a request is made. */
+export function requireUuid(value: string, what: string): string {
+  const v = value.trim();
+  if (!isUuid(v)) throw new UsageError(`${what} ${JSON.stringify(value)} is not a UUID (expected e.g. 3c90c3cc-0d44-4b50-8888-8dd25736052a)`);
+  return v.toLowerCase();
+}
+
+export function maxLength(value: string | undefined, max: number, flag: string, min = 0): void {
+  if (value === undefined) return;
+  if (value.length < min) throw new UsageError(`${flag} must be at least ${min} character${min === 1 ? '' : 's'}`);
+  if (value.length > max) throw new UsageError(`${flag} is ${value.length} characters; the limit is ${max.toLocaleString('en-US')}`);
+}
