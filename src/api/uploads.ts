@@ -3,7 +3,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { MAX_UPLOAD_BYTES, MAX_UPLOAD_LABEL } from '../images/limits.js';
+import { MAX_UPLOAD_BYTES } from '../images/limits.js';
+import { tooLargeError } from '../images/local-file.js';
 import type { Asset, UploadSession } from './types.js';
 
 /**
@@ -47,11 +48,7 @@ export interface UploadResult {
 
 export async function uploadFile(client: UploadClient, file: UploadInput): Promise<UploadResult> {
   if (file.size < 1) throw new UsageError(`${file.displayName} is empty`);
-  if (file.size > MAX_UPLOAD_BYTES) {
-    throw new UsageError(`${file.displayName} is ${file.size.toLocaleString('en-US')} bytes, over the upload limit of ${MAX_UPLOAD_LABEL}`, {
-      hint: 'host the file at an https:// URL and pass the URL instead',
-    });
-  }
+  if (file.size > MAX_UPLOAD_BYTES) throw tooLargeError(file.displayName, file.size);
 
   let session = await createSession(client, file);
   let status = await putFile(client, session, file, { expiryRecoverable: true });

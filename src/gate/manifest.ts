@@ -170,7 +170,8 @@ function elementStarts(text: string): number[] {
  */
 function arrayErrorLine(text: string, err: unknown): number | undefined {
   const position = positionOf(err);
-  if (position !== undefined) return lineAt(text, position);
+  // An error at the very end (a missing `]`) is named on the last line that has text.
+  if (position !== undefined) return lineAt(text, Math.min(position, text.trimEnd().length));
   if (/end of JSON input/.test(err instanceof Error ? err.message : '')) return lineAt(text, text.trimEnd().length);
   const starts = elementStarts(text);
   for (let i = 0; i < starts.length; i++) {

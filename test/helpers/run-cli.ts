@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Clock } from '../../src/clock.js';
+import { systemClock } from '../../src/clock.js';
 import { main } from '../../src/main.js';
 import { memoryIO, type MemoryIO } from './memory-io.js';
 
@@ -22,7 +24,7 @@ export function tempDir(prefix = 'rfe-test-'): string {
 export async function runCli(
   argv: string[],
   env: Record<string, string | undefined> = {},
-  opts: { stdin?: string; tty?: boolean; io?: MemoryIO } = {},
+  opts: { stdin?: string; tty?: boolean; io?: MemoryIO; clock?: Clock } = {},
 ): Promise<CliRun> {
   const io = opts.io ?? memoryIO({ stdin: opts.stdin, tty: opts.tty });
   const fullEnv: Record<string, string | undefined> = {
@@ -31,6 +33,11 @@ export async function runCli(
     RUNFLOW_CONFIG_DIR: env.RUNFLOW_CONFIG_DIR ?? tempDir('rfe-config-'),
     ...env,
   };
-  const code = await main(argv, io, fullEnv);
+  const code = await main(argv, io, fullEnv, { clock: opts.clock });
   return { code, stdout: io.stdoutText(), stderr: io.stderrText(), io };
+}
+
+/** Real time, but every sleep (retry backoff, poll gap) is `factor` times shorter. */
+export function fastClock(factor = 20): Clock {
+  return { now: systemClock.now, sleep: (ms, signal) => systemClock.sleep(ms / factor, signal) };
 }

@@ -1,0 +1,103 @@
+import type { Evaluation } from '../api/types.js';
+import { ExitCode, worstExitCode } from '../exit-codes.js';
+import { sumDecimals } from '../money.js';
+import type { GateCounts, GateReport, GateResult } from './types.js';
+
+/**
+ * The gate's decision for one image and the report over all of them (SPEC §3 "gate", §4, §5).
+ * Pure: the same inputs always give the same document, and `gate merge` can re-derive every
+ * exit code from a document alone (exitCodeOfResult) and land where one gate would have.
+ */
+
+export interface DecideInput {
+  /** The input as the user gave it. */
+  image: string;
+  threshold: number;
+  /** The last evaluation record seen, if any. */
+  evaluation?: Evaluation;
+  /**
+   * terminal: the record is completed or failed; pending: still pending/running at the deadline;
+   * not_submitted: the deadline (or an interrupt) came before it was sent; error: see `error`.
+   */
+  state: 'terminal' | 'pending' | 'error' | 'not_submitted';
+  error?: { code: string; message: string; exit_code: number };
+  previousIds?: string[];
+}
+
+const MAX_TOP_ISSUES = 5;
+
+export function decideResult(input: DecideInput): { result: GateResult; exitCode: number } {
+  const ev = input.evaluation;
+  const status = typeof ev?.status_code === 'string' ? ev.status_code : null;
+  const verdict = typeof ev?.overall_passed === 'boolean' ? ev.overall_passed : null;
+  const score = typeof ev?.weighted_pass_rate === 'number' && Number.isFinite(ev.weighted_pass_rate) ? ev.weighted_pass_rate : null;
+  const error = input.state === 'error' ? (input.error ?? { code: 'error', message: 'unknown error', exit_code: ExitCode.Api }) : undefined;
+  const passed = error === undefined && status === 'completed' && meetsBar(verdict, score, input.threshold);
+
+  const result: GateResult = {
+    image: input.image,
+    evaluation_id: typeof ev?.id === 'string' && ev.id ? ev.id : null,
+    status_code: status,
+    overall_passed: verdict,
+    weighted_pass_rate: score,
+    threshold: input.threshold,
+    passed,
+    failure_code: status === 'failed' && typeof ev?.failure_code === 'string' ? ev.failure_code : null,
+    top_issues: topIssues(ev?.top_issues),
+    cost: typeof ev?.cost === 'string' ? ev.cost : null,
+  };
+  if (input.previousIds?.length) result.previous_ids = [...input.previousIds];
+  if (error) result.error = { code: error.code, message: error.message, exit_code: error.exit_code };
+  return { result, exitCode: exitCodeOfResult(result) };
+}
+
+/**
+ * Verdict true and score at least the threshold. Without a score only threshold 0 ("verdict
+ * only") can pass: a bar above 0 is not met by a number nobody gave.
+ */
+function meetsBar(verdict: boolean | null, score: number | null, threshold: number): boolean {
+  if (verdict !== true) return false;
+  return score === null ? threshold <= 0 : score >= threshold;
+}
+
+function topIssues(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.slice(0, MAX_TOP_ISSUES).map((issue) => (typeof issue === 'string' ? issue : JSON.stringify(issue) ?? String(issue)));
+}
+
+/**
+ * A result's exit code from the document alone. decideResult uses it too, so a merged report
+ * and the gate that wrote its parts agree.
+ */
+export function exitCodeOfResult(r: GateResult): number {
+  if (r.passed) return ExitCode.Success;
+  if (r.error) return typeof r.error.exit_code === 'number' ? r.error.exit_code : ExitCode.Api;
+  if (r.status_code === 'failed') return ExitCode.EvaluationFailed;
+  if (r.status_code === 'completed') return ExitCode.GateFailed;
+  // pending, running, or never sent before the deadline.
+  return ExitCode.Timeout;
+}
+
+/**
+ * @param exitCodes one per result, aligned by index (from decideResult).
+ * @param extraCodes codes that belong to the run rather than to a result, e.g. 130 when interrupted.
+ */
+export function buildReport(results: GateResult[], exitCodes: number[], threshold: number, extraCodes: number[] = []): GateReport {
+  const codes = results.map((r, i) => exitCodes[i] ?? exitCodeOfResult(r));
+  const counts: GateCounts = { total: results.length, passed: 0, failed: 0, errored: 0, timed_out: 0 };
+  for (const code of codes) {
+    if (code === ExitCode.Success) counts.passed++;
+    else if (code === ExitCode.GateFailed) counts.failed++;
+    else if (code === ExitCode.Timeout || code === ExitCode.Interrupted) counts.timed_out++;
+    else counts.errored++;
+  }
+  const exitCode = worstExitCode([...codes, ...extraCodes]);
+  return {
+    passed: exitCode === ExitCode.Success,
+    exit_code: exitCode,
+    threshold,
+    counts,
+    cost: sumDecimals(results.map((r) => r.cost)),
+    results,
+  };
+}
