@@ -111,6 +111,7 @@ interface SendParams {
 const DEFAULT_TIMEOUT_MS = 30_000;
 const STORAGE_MIN_TIMEOUT_MS = 120_000;
 const STORAGE_MIN_BYTES_PER_SECOND = 256 * 1024;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class RunflowClient {
   readonly baseUrl: string;
@@ -279,7 +280,9 @@ export class RunflowClient {
   /** One attempt under its own time limit; the body is read in full before it counts as done. */
   async #attempt(p: SendParams, outer: AbortSignal | undefined): Promise<RawResponse> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(attemptTimeout(p.timeoutMs)), p.timeoutMs);
+    // setTimeout fires at once for delays past 2^31-1 ms; such a limit means "no limit".
+    const limited = Number.isFinite(p.timeoutMs) && p.timeoutMs > 0 && p.timeoutMs <= MAX_TIMER_MS;
+    const timer = limited ? setTimeout(() => controller.abort(attemptTimeout(p.timeoutMs)), p.timeoutMs) : undefined;
     const onOuterAbort = () => controller.abort(outer?.reason);
     outer?.addEventListener('abort', onOuterAbort, { once: true });
     const body = p.body();
@@ -296,8 +299,8 @@ export class RunflowClient {
         signal: controller.signal,
         dispatcher: this.#dispatcher,
         // Our own timer bounds the attempt; undici's defaults (300 s) would cut long uploads short.
-        headersTimeout: p.timeoutMs,
-        bodyTimeout: p.timeoutMs,
+        headersTimeout: limited ? p.timeoutMs : 0,
+        bodyTimeout: limited ? p.timeoutMs : 0,
       });
       const text = await res.body.text();
       return { status: res.statusCode, headers: flattenHeaders(res.headers), text };

@@ -234,7 +234,7 @@ function defaultHint(status: number, apiCode: string | undefined, ctx: RequestDe
       return 'the API rejected the request; fix the fields listed above';
     case 429:
       return submitting
-        ? 'too many evaluations in flight; wait for some to finish, raise --timeout, or lower --concurrency'
+        ? 'too many evaluations in flight; wait for some to finish, or allow more time with --timeout'
         : 'rate limited by the API; wait a little and run again';
     default:
       return status >= 500 ? 'the API had a problem; try again in a little while' : undefined;

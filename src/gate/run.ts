@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { RunflowClient } from '../api/client.js';
 import type { Evaluation } from '../api/types.js';
 import { TRANSIENT_FAILURES } from '../api/types.js';
@@ -85,6 +86,8 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
   const deadlineCtl = new AbortController();
   const deadlineTimer = setTimeout(() => deadlineCtl.abort(new DeadlineReached()), Math.max(0, opts.deadline - clock.now()));
   const runSignal = AbortSignal.any([opts.signal, deadlineCtl.signal]);
+  // Every in-flight request and sleep listens on it: thousands of listeners are expected.
+  setMaxListeners(0, runSignal, deadlineCtl.signal, opts.signal);
   const limiter = new AdaptiveLimiter({ initial: Math.min(opts.concurrencyCap, 8), cap: opts.concurrencyCap });
   const model = new DurationModel();
   const results: GateResult[] = new Array(planned.length);

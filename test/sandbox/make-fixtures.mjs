@@ -6,7 +6,7 @@
  * drawing is the same everywhere; sharp only encodes the PNGs and makes the blurred and dark
  * copies. Each file stays well under 150 KB.
  *
- *   good.png          640×480, crisp and well exposed: passes every sandbox judge
+ *   good.png          768×576, crisp and well exposed: passes every sandbox judge
  *   blurry.png        the same scene with a Gaussian blur (sigma 3): fails sharpness
  *   dark.png          the same scene with its levels pushed down: fails exposure
  *   small.png         the scene at 320×240: fails the 512 px resolution gate
@@ -17,8 +17,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 
-const WIDTH = 640;
-const HEIGHT = 480;
+/** Default size: 4:3, with the shorter side above the sandbox's 512 px resolution gate. */
+const WIDTH = 768;
+const HEIGHT = 576;
+/** The drawing's own coordinates; drawScene scales them to the requested size. */
+const DESIGN_WIDTH = 640;
+const DESIGN_HEIGHT = 480;
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, '..', '..', 'fixtures');
 
@@ -37,8 +41,8 @@ function random(seed) {
 export function drawScene(width = WIDTH, height = HEIGHT, seed = 42) {
   const rnd = random(seed);
   const px = Buffer.alloc(width * height * 3);
-  const sx = width / WIDTH;
-  const sy = height / HEIGHT;
+  const sx = width / DESIGN_WIDTH;
+  const sy = height / DESIGN_HEIGHT;
   const set = (x, y, [r, g, b]) => {
     if (x < 0 || y < 0 || x >= width || y >= height) return;
     const i = (y * width + x) * 3;
@@ -48,7 +52,7 @@ export function drawScene(width = WIDTH, height = HEIGHT, seed = 42) {
   };
   const rect = (x0, y0, x1, y1, colour) => {
     for (let y = Math.round(y0 * sy); y < Math.round(y1 * sy); y++)
-      for (let x = Math.round(x0 * sx); x < Math.round(x1 * sx); x++) set(x, y, colour);
+        for (let x = Math.round(x0 * sx); x < Math.round(x1 * sx); x++) set(x, y, colour);
   };
   const horizon = 300 * sy;
 
