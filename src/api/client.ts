@@ -228,7 +228,8 @@ export class RunflowClient {
         outer.signal?.throwIfAborted();
         this.#log(`request ${p.method} ${p.logUrl}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
         if (attempt === 1) this.#log(`  headers: ${formatHeadersForLog(p.headers)}`);
-        const started = this.#clock.now();
+        // Real elapsed time for the log; the injected clock is for sleeps and deadlines.
+        const started = performance.now();
         let response: RawResponse | undefined;
         let error: unknown;
         try {
@@ -237,7 +238,7 @@ export class RunflowClient {
           if (outer.signal?.aborted) throw outer.signal.reason;
           error = err;
         }
-        const elapsed = `${Math.max(0, Math.round(this.#clock.now() - started))}ms`;
+        const elapsed = `${Math.max(0, Math.round(performance.now() - started))}ms`;
 
         if (response) {
           const requestId = requestIdFrom(response.headers);
@@ -369,8 +370,13 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
 
 function formatHeadersForLog(headers: Record<string, string>): string {
   return Object.entries(headers)
-    .map(([name, value]) => `${name}: ${name === 'authorization' ? 'Bearer ***' : value}`)
+    .map(([name, value]) => `${titleCase(name)}: ${name === 'authorization' ? 'Bearer ***' : value}`)
     .join(', ');
+}
+
+/** `x-organization-id` → `X-Organization-Id`, as headers are usually written. */
+function titleCase(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
 }
 
 /** Masks the key, and anything that looks like a bearer token, in a log line. */

@@ -359,7 +359,8 @@ describe('secrets', () => {
     await c.request('POST', '/v1/evaluations', { body: BODY, idempotencyKey: 'k', query: { note: KEY } });
     await c.request('GET', '/v1/auth/me', { headers: { 'x-debug': KEY } }).catch(() => {});
     const log = lines.join('\n');
-    expect(log).toContain('authorization: Bearer ***');
+    expect(log).toContain('Authorization: Bearer ***');
+    expect(log).toContain('X-Organization-Id: org-1');
     expect(log).toContain('retrying POST /v1/evaluations in 1.0s (HTTP 503; attempt 2/5)');
     expect(log).toMatch(/response 202 POST \/v1\/evaluations in \d+ms \(request id req_\d+\)/);
     expect(log).not.toContain(KEY);

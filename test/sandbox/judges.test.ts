@@ -99,7 +99,7 @@ describe('resolution', () => {
   });
 
   test('an unusable min_side falls back to 512 and says so', async () => {
-    const stats = await analyseImage(await scene());
+    const stats = await analyseImage(await scene(640, 480));
     const judge = judgeResolution(stats, { min_side: 'big' });
     expect(judge.passed).toBe(false);
     expect(judge.evidence.join(' ')).toContain('not a whole number');
@@ -118,7 +118,7 @@ describe('aspect ratio', () => {
     expect(parseAspectRatio(0)).toBeNull();
   });
 
-  test('a 640×480 image passes 4:3, fails 16:9, and is not judged when nothing was asked', async () => {
+  test('a 768×576 image passes 4:3, fails 16:9, and is not judged when nothing was asked', async () => {
     const stats = await analyseImage(await scene());
     expect(judgeAspectRatio(stats, { aspect_ratio: '4:3' }).passed).toBe(true);
     const wrong = judgeAspectRatio(stats, { aspect_ratio: '16:9' });
@@ -174,7 +174,7 @@ describe('decoding', () => {
   test('EXIF orientation is applied before measuring', async () => {
     const rotated = await sharp(await scene()).jpeg().withMetadata({ orientation: 6 }).toBuffer();
     const stats = await analyseImage(rotated);
-    expect([stats.width, stats.height]).toEqual([480, 640]);
+    expect([stats.width, stats.height]).toEqual([576, 768]);
   });
 });
 
