@@ -221,16 +221,16 @@ function proxyVar(env: Env, names: readonly string[]): { name: string; value: st
   return undefined;
 }
 
-/** Mirrors undici's NO_PROXY rules: `*`, exact hosts, and domain suffixes (`.corp` or `corp`), with an optional port. */
+/** Mirrors undici's EnvHttpProxyAgent: `*` alone, exact hosts and their subdomains (`corp`, `.corp`, `*.corp`), optionally `:port`. */
 function bypassedByNoProxy(noProxy: string, target: URL): boolean {
-  const port = target.port || (target.protocol === 'https:' ? '443' : '80');
-  for (const raw of noProxy.split(/[,\s]+/)) {
-    const entry = raw.trim().toLowerCase();
+  if (noProxy.trim() === '*') return true;
+  const port = Number.parseInt(target.port, 10) || (target.protocol === 'https:' ? 443 : 80);
+  const hostname = target.hostname.toLowerCase();
+  for (const entry of noProxy.split(/[,\s]/)) {
     if (!entry) continue;
-    if (entry === '*') return true;
-    const [host, entryPort] = entry.replace(/^\*?\./, '').split(':');
-    if (entryPort && entryPort !== port) continue;
-    const hostname = target.hostname.toLowerCase();
+    const parsed = /^(.+):(\d+)$/.exec(entry);
+    const host = (parsed ? parsed[1]! : entry).replace(/^\*?\./, '').toLowerCase();
+    if (parsed && Number.parseInt(parsed[2]!, 10) !== port) continue;
     if (hostname === host || hostname.endsWith(`.${host}`)) return true;
   }
   return false;
@@ -254,14 +254,20 @@ export function proxyCheck(env: Env, target: string | undefined): CheckResult {
   const noProxy = proxyVar(env, ['no_proxy', 'NO_PROXY']);
   if (noProxy) shown.push(`${noProxy.name}=${oneLine(noProxy.value, 200)}`);
   if (!target) return pass('proxy', name, shown.join(', '));
+  return pass('proxy', name, `${shown.join(', ')}; ${proxyRoute(env, target).route}`);
+}
+
+/** Whether requests to `target` go through a proxy, and through which variable's. */
+export function proxyRoute(env: Env, target: string): { via?: string; route: string } {
   const url = new URL(target);
+  const settings = proxySettings(env);
+  const https = proxyVar(env, PROXY_VARS.https);
+  const http = proxyVar(env, PROXY_VARS.http);
   const via = url.protocol === 'https:' ? (https ?? http) : http;
-  let route: string;
-  if (isLoopbackHost(url.hostname)) route = `${url.host} is loopback, always reached directly`;
-  else if (!via) route = `no proxy applies to ${url.protocol}// requests, so ${url.host} is reached directly`;
-  else if (settings && bypassedByNoProxy(settings.noProxy, url)) route = `${url.host} matches NO_PROXY, reached directly`;
-  else route = `requests to ${url.host} go through ${via.name}`;
-  return pass('proxy', name, `${shown.join(', ')}; ${route}`);
+  if (!settings || !via) return { route: `no proxy applies to ${url.protocol}// requests, so ${url.host} is reached directly` };
+  if (isLoopbackHost(url.hostname)) return { route: `${url.host} is loopback, always reached directly` };
+  if (bypassedByNoProxy(settings.noProxy, url)) return { route: `${url.host} matches NO_PROXY, reached directly` };
+  return { via: via.name, route: `requests to ${url.host} go through ${via.name}` };
 }
 
 // ---- network checks -----------------------------------------------------------------------------
@@ -406,7 +412,12 @@ async function runChecks(ctx: Context, report: (r: CheckResult) => void): Promis
         report(pass('health', names.health, `${healthUrl} answered ${err.status} in ${ms} ms (body not JSON)`, { latency_ms: ms }));
       } else {
         unreachable = isNetworkFailure(err);
-        const fix = unreachable ? undefined : 'check --base-url / RUNFLOW_BASE_URL: it should be the API root, e.g. https://api.runflow.io';
+        const proxyVia = unreachable && proxy.status === 'pass' ? proxyRoute(ctx.env, baseUrl).via : undefined;
+        const fix = proxyVia
+          ? `the connection goes through the proxy in ${proxyVia}: check that the proxy is up and lets ${new URL(baseUrl).host} through (or list the host in NO_PROXY)`
+          : unreachable
+            ? undefined
+            : 'check --base-url / RUNFLOW_BASE_URL: it should be the API root, e.g. https://api.runflow.io';
         report(failFromError('health', names.health, err, fix));
       }
     }

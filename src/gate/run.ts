@@ -107,11 +107,24 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
   const progress = () =>
     opts.onProgress?.({ done, total: planned.length, inFlight: accepted, passed: passedCount, limit: limiter.limit });
 
-  const onResponse = (info: { headers: Record<string, string> }) => {
+  /** After a 429 on a poll, every poll waits until then: the request budget is shared. */
+  let pollsPausedUntil = 0;
+
+  const onResponse = (info: { status: number; headers: Record<string, string> }) => {
+    if (info.status === 429) {
+      const retryAfter = Number(info.headers['retry-after']);
+      const pauseMs = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 32_000) : 1000;
+      pollsPausedUntil = Math.max(pollsPausedUntil, clock.now() + pauseMs);
+      pollSlowdown = Math.min(pollSlowdown * 2, 8);
+      return;
+    }
     const remaining = Number(info.headers['x-ratelimit-remaining']);
     const limit = Number(info.headers['x-ratelimit-limit']);
     if (Number.isFinite(remaining) && Number.isFinite(limit) && limit > 0) {
       pollSlowdown = remaining < limit * 0.1 ? 3 : remaining < limit * 0.25 ? 1.5 : 1;
+    } else if (pollSlowdown > 1) {
+      // Calls succeed again: ease back towards the normal schedule.
+      pollSlowdown = Math.max(1, pollSlowdown / 1.25);
     }
   };
 
@@ -129,6 +142,8 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
     for (let poll = 0; ; poll++) {
       const delay = immediate && poll === 0 ? 0 : gatePollDelay(immediate ? poll - 1 : poll, model.expectedMs(), opts.intervalMs) * pollSlowdown;
       if (delay > 0) await clock.sleep(delay, runSignal);
+      const paused = pollsPausedUntil - clock.now();
+      if (paused > 0) await clock.sleep(paused, runSignal);
       try {
         const { record } = await opts.fetchEvaluation(id, opts.embed, runSignal, onResponse);
         latest.record = record;
