@@ -51,38 +51,6 @@ const FLAG_OF: Record<string, string> = {
   attributes: '--attr',
 };
 
-/** `--ref IMAGE[::kind[::description]]`: `::` because commas occur in URLs and data: URIs. */
-export function parseRefFlag(value: string): RefSpec {
-  const [image, kind, ...rest] = value.split('::');
-  if (!image) throw new UsageError(`--ref ${JSON.stringify(value)} has no image before '::'`);
-  const description = rest.length ? rest.join('::') : undefined;
-  return { image, kind: kind || undefined, description: description || undefined };
-}
-
-/**
- * `--attr key=value` gives a string; `--attr key:=json` gives a JSON value (number, boolean,
- * object), as httpie does, for attributes that are not text.
- */
-export function parseAttrFlags(values: string[] | undefined): Record<string, unknown> | undefined {
-  if (!values?.length) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const raw of values) {
-    const jsonForm = /^([^=:]+):=(.*)$/s.exec(raw);
-    if (jsonForm) {
-      try {
-        out[jsonForm[1].trim()] = JSON.parse(jsonForm[2]);
-      } catch {
-        throw new UsageError(`--attr ${JSON.stringify(raw)}: the value after ':=' is not valid JSON`);
-      }
-      continue;
-    }
-    const eq = raw.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--attr ${JSON.stringify(raw)} must look like key=value (or key:=<json>)`);
-    out[raw.slice(0, eq).trim()] = raw.slice(eq + 1);
-  }
-  return out;
-}
-
 export interface PreparedSubmission {
   spec: SubmissionSpec;
   image: ImageInput;

@@ -241,7 +241,7 @@ _runflow_eval() {
     [[ $w == -* ]] && continue
     _runflow_eval_takes_value "$cmd_path" "\${words[i-1]}" && continue
     case "$cmd_path/$w" in
-      (${subs.join('|') || "''"}) path="$cmd_path/$w" ;;
+      (${subs.join('|') || "''"}) cmd_path="$cmd_path/$w" ;;
     esac
   done
 
@@ -312,7 +312,7 @@ function __runflow_eval_path
         if not string match -q -- '-*' $w; and not __runflow_eval_takes_value $cmd_path $prev
             switch "$cmd_path/$w"
                 case ${subs.join(' ') || "''"}
-                    set path "$cmd_path/$w"
+                    set cmd_path "$cmd_path/$w"
             end
         end
         set prev $w

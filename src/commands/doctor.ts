@@ -264,8 +264,8 @@ export function proxyRoute(env: Env, target: string): { via?: string; route: str
   const https = proxyVar(env, PROXY_VARS.https);
   const http = proxyVar(env, PROXY_VARS.http);
   const via = url.protocol === 'https:' ? (https ?? http) : http;
-  if (!settings || !via) return { route: `no proxy applies to ${url.protocol}// requests, so ${url.host} is reached directly` };
   if (isLoopbackHost(url.hostname)) return { route: `${url.host} is loopback, always reached directly` };
+  if (!settings || !via) return { route: `no proxy applies to ${url.protocol}// requests, so ${url.host} is reached directly` };
   if (bypassedByNoProxy(settings.noProxy, url)) return { route: `${url.host} matches NO_PROXY, reached directly` };
   return { via: via.name, route: `requests to ${url.host} go through ${via.name}` };
 }

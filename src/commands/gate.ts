@@ -6,17 +6,14 @@ import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { buildReport } from '../gate/decide.js';
-import { collectGateInputs } from '../gate/inputs.js';
 import { mergeReports } from '../gate/merge.js';
 import { prepareReportTargets, writeReports, type ReportTargets } from '../gate/outputs.js';
-import { runGate, type PlannedInput } from '../gate/run.js';
+import type { PlannedInput } from '../gate/run.js';
 import { parseShard, selectShard } from '../gate/shard.js';
 import type { GateReport, GateResultExtra } from '../gate/types.js';
-import { AssetCache } from '../images/asset-cache.js';
 import { compareDecimals, isDecimalString, multiplyDecimal } from '../money.js';
 import { startProgress } from '../progress.js';
 import { action, withGlobals } from '../program.js';
-import { prepareSubmission } from '../submission.js';
 import { DEFAULT_EMBED, fetchEvaluation } from './get.js';
 import { fetchJobClasses } from './price.js';
 import { addSubmitFlags, type SubmitFlags } from './submit-flags.js';
@@ -69,6 +66,8 @@ async function readManifest(ctx: Context, file: string): Promise<{ name: string;
 
 /** Every input is checked before the first request: one bad item stops the gate, nothing sent. */
 async function planInputs(ctx: Context, images: string[], flags: GateFlags, threshold: number): Promise<PlannedInput[]> {
+  const { collectGateInputs } = await import('../gate/inputs.js');
+  const { prepareSubmission } = await import('../submission.js');
   const manifest = flags.manifest !== undefined ? await readManifest(ctx, flags.manifest) : undefined;
   let inputs = await collectGateInputs({ images, manifest, ids: flags.id ?? [], flags, cwd: process.cwd(), thresholdFlag: threshold });
   if (!inputs.length) throw new UsageError('gate needs at least one input: image arguments, --manifest FILE, or --id UUID');
@@ -166,6 +165,8 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags):
     // An empty shard: a pass with no results, so a CI matrix leg with nothing to do is green.
     return finish(ctx, buildReport([], [], threshold), [], flags, []);
   }
+  const { runGate } = await import('../gate/run.js');
+  const { AssetCache } = await import('../images/asset-cache.js');
   const needDetail = Boolean(flags.report || flags.junit);
   const progress = await startProgress(ctx, `gate: submitting ${planned.length} images`);
   const outcome = await runGate(planned, {

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import type { Evaluation } from '../api/types.js';
 import type { Context } from '../context.js';
 import { action, withGlobals } from '../program.js';
-import { renderEvaluation } from '../render/evaluation.js';
 import { requireUuid } from '../validate.js';
 import { ResponseFormatError } from '../api/errors.js';
 
@@ -40,9 +39,13 @@ export async function fetchEvaluation(
 }
 
 /** Prints one evaluation as --json (raw) or the human view. */
-export function printEvaluation(ctx: Context, fetched: FetchedEvaluation): void {
-  if (ctx.globals.json) ctx.out(fetched.text.trim());
-  else ctx.out(renderEvaluation(fetched.record, { color: ctx.color, columns: ctx.io.columns }));
+export async function printEvaluation(ctx: Context, fetched: FetchedEvaluation): Promise<void> {
+  if (ctx.globals.json) {
+    ctx.out(fetched.text.trim());
+    return;
+  }
+  const { renderEvaluation } = await import('../render/evaluation.js');
+  ctx.out(renderEvaluation(fetched.record, { color: ctx.color, columns: ctx.io.columns }));
 }
 
 export function registerGet(program: Command, ctx: Context): void {
@@ -53,7 +56,7 @@ export function registerGet(program: Command, ctx: Context): void {
     .action(
       action(ctx, async (id: string, opts: { embed?: string }) => {
         const uuid = requireUuid(id, 'evaluation id');
-        printEvaluation(ctx, await fetchEvaluation(ctx, uuid, opts.embed));
+        await printEvaluation(ctx, await fetchEvaluation(ctx, uuid, opts.embed));
         return 0;
       }),
     );

@@ -2,9 +2,7 @@ import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
-import { AssetCache } from '../images/asset-cache.js';
 import { action, withGlobals } from '../program.js';
-import { buildRequest, postEvaluation, prepareSubmission } from '../submission.js';
 import { addSubmitFlags, specFromFlags, type SubmitFlags } from './submit-flags.js';
 import { DEFAULT_TIMEOUT, waitAndReport } from './wait.js';
 
@@ -21,6 +19,9 @@ async function runSubmit(ctx: Context, image: string, flags: Flags): Promise<num
     if (flags.resubmit) throw new UsageError('--idempotency-key and --resubmit contradict each other; give one');
     if (!flags.idempotencyKey.trim() || flags.idempotencyKey.length > 255) throw new UsageError('--idempotency-key must be 1-255 characters');
   }
+  // Loaded on use: file-type and the upload code are not needed for --help or other commands.
+  const { buildRequest, postEvaluation, prepareSubmission } = await import('../submission.js');
+  const { AssetCache } = await import('../images/asset-cache.js');
   // Everything that can be checked offline is checked before the first request.
   const prepared = await prepareSubmission(specFromFlags(image, flags));
   const settings = await ctx.apiSettings();

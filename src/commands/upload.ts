@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { uploadFile } from '../api/uploads.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { classifyImage } from '../images/classify.js';
-import { inspectLocalImage } from '../images/local-file.js';
 import { action, withGlobals } from '../program.js';
 
 async function runUpload(ctx: Context, files: string[]): Promise<number> {
+  const { classifyImage } = await import('../images/classify.js');
+  const { inspectLocalImage } = await import('../images/local-file.js');
+  const { uploadFile } = await import('../api/uploads.js');
   // Check every file before uploading any, so a typo in the last one wastes nothing.
   const checked = [];
   for (const file of files) {

@@ -50,7 +50,7 @@ export async function waitAndReport(ctx: Context, id: string, flags: WaitFlags, 
       ctx.err(`hint: run \`runflow-eval wait ${id}\` again later, or raise --timeout`);
       return ExitCode.Timeout;
     }
-    printEvaluation(ctx, outcome.latest);
+    await printEvaluation(ctx, outcome.latest);
     if (outcome.latest.record.status_code === 'failed') {
       const code = outcome.latest.record.failure_code ?? 'unknown';
       ctx.err(`error: evaluation ${id} failed: ${String(code)} (${explainFailure(code)})`);

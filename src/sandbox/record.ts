@@ -16,11 +16,14 @@ export type Embed = (typeof EMBEDS)[number];
 /** Price per evaluation: the sandbox bills nothing, and says so with a real decimal string. */
 export const SANDBOX_PRICE = '0.000000';
 
+/** The request without its images: inline ones are megabytes, and the record never needs them. */
+export type RequestFields = Omit<EvaluationRequest, 'image' | 'references'>;
+
 export interface StoredEvaluation {
   id: string;
   orgId: string;
   status: Status;
-  request: EvaluationRequest;
+  request: RequestFields;
   /** What `generated_image_url` and reference URLs show: data: URIs shortened to a placeholder. */
   shownImageUrl: string;
   shownReferences: Array<{ url: string; kind: string | null; description: string | null }> | null;
@@ -40,11 +43,12 @@ export interface StoredEvaluation {
 
 export function newEvaluation(request: EvaluationRequest, orgId: string, now: number): StoredEvaluation {
   const at = new Date(now).toISOString();
+  const { image: _image, references: _references, ...fields } = request;
   return {
     id: randomUUID(),
     orgId,
     status: 'pending',
-    request,
+    request: fields,
     shownImageUrl: shownUrl(request.image),
     shownReferences: request.references?.map((r) => ({ url: shownUrl(r.image), kind: r.kind, description: r.description })) ?? null,
     createdAt: at,
