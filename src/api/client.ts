@@ -4,7 +4,7 @@
  * a --verbose log that never shows the API key.
  */
 import type { Readable } from 'node:stream';
-import { request as undiciRequest, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
 import { stripControl } from '../text.js';
 import {
@@ -17,7 +17,7 @@ import {
   StorageUploadError,
   type RequestDescription,
 } from './errors.js';
-import { createDispatcher } from './proxy.js';
+import { proxySettings } from './proxy.js';
 import { ATTEMPT_TIMEOUT_CODE, decideRetry, DEFAULT_MAX_ATTEMPTS, errorCode, parseRetryAfter } from './retry.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -407,4 +407,12 @@ function linkSignals(signals: Array<AbortSignal | undefined>): { signal?: AbortS
     return () => s.removeEventListener('abort', onAbort);
   });
   return { signal: controller.signal, dispose: () => listeners.forEach((off) => off()) };
+}
+
+/** A dispatcher honouring the proxy variables in `env`; the caller closes it. */
+export function createDispatcher(env: Record<string, string | undefined>): Dispatcher {
+  const settings = proxySettings(env);
+  // Explicit values (never undefined) so undici does not fall back to process.env on its own.
+  if (settings) return new EnvHttpProxyAgent(settings);
+  return new Agent();
 }

@@ -1,9 +1,8 @@
 /**
- * Which undici dispatcher carries our requests: through `HTTPS_PROXY` / `HTTP_PROXY` (minus
+ * Which proxy carries our requests: through `HTTPS_PROXY` / `HTTP_PROXY` (minus
  * `NO_PROXY`) when one is set, directly otherwise (SPEC §6). The environment is passed in rather
  * than read from `process.env`, so tests and the in-process CLI control it.
  */
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 
 export interface ProxySettings {
   httpProxy: string;
@@ -30,14 +29,6 @@ export function proxySettings(env: Record<string, string | undefined>): ProxySet
     httpsProxy: httpsProxy ?? httpProxy ?? '',
     noProxy: noProxy === '*' ? '*' : [noProxy, ...ALWAYS_DIRECT].filter(Boolean).join(','),
   };
-}
-
-/** A dispatcher honouring the proxy variables in `env`; the caller closes it. */
-export function createDispatcher(env: Record<string, string | undefined>): Dispatcher {
-  const settings = proxySettings(env);
-  // Explicit values (never undefined) so undici does not fall back to process.env on its own.
-  if (settings) return new EnvHttpProxyAgent(settings);
-  return new Agent();
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -5,8 +5,8 @@
  * Nothing here prints the API key, not even a prefix.
  */
 import fs from 'node:fs';
+import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
-import { RunflowClient } from '../api/client.js';
 import { ConnectionError, RequestTimeoutError, ResponseFormatError } from '../api/errors.js';
 import { proxySettings } from '../api/proxy.js';
 import { isLoopbackHost, validateBaseUrl } from '../config/base-url.js';
@@ -16,7 +16,7 @@ import type { Context, Env } from '../context.js';
 import { CliError } from '../errors.js';
 import { ExitCode, worstExitCode } from '../exit-codes.js';
 import { action, withGlobals } from '../program.js';
-import { formatMoney, palette } from '../render/style.js';
+import { formatMoney } from '../render/format.js';
 import { oneLine } from '../text.js';
 import { USER_AGENT } from '../version.js';
 import { jobClassesOf } from './price.js';
@@ -380,6 +380,7 @@ async function runChecks(ctx: Context, report: (r: CheckResult) => void): Promis
     return;
   }
 
+  const { RunflowClient } = await import('../api/client.js');
   const client = new RunflowClient({
     baseUrl,
     apiKey: key.value ?? (sandbox ? 'sandbox' : ''),
@@ -415,9 +416,9 @@ async function runChecks(ctx: Context, report: (r: CheckResult) => void): Promis
         const proxyVia = unreachable && proxy.status === 'pass' ? proxyRoute(ctx.env, baseUrl).via : undefined;
         const fix = proxyVia
           ? `the connection goes through the proxy in ${proxyVia}: check that the proxy is up and lets ${new URL(baseUrl).host} through (or list the host in NO_PROXY)`
-          : unreachable
-            ? undefined
-            : 'check --base-url / RUNFLOW_BASE_URL: it should be the API root, e.g. https://api.runflow.io';
+          : err instanceof CliError && err.status === 404
+            ? 'check --base-url / RUNFLOW_BASE_URL: it should be the API root, e.g. https://api.runflow.io'
+            : undefined;
         report(failFromError('health', names.health, err, fix));
       }
     }
@@ -483,8 +484,7 @@ export function doctorExitCode(checks: CheckResult[]): number {
 }
 
 /** Aligned so the output reads as a table and greps by status: `FAIL  key valid  …`. */
-function formatCheck(check: CheckResult, nameWidth: number, color: boolean): string {
-  const c = palette(color);
+function formatCheck(check: CheckResult, nameWidth: number, c: ChalkInstance): string {
   const label = check.status.toUpperCase().padEnd(4);
   const painted = check.status === 'pass' ? c.green(label) : check.status === 'warn' ? c.yellow(label) : c.red(label);
   const lines = [`${painted}  ${check.name.padEnd(nameWidth)}  ${oneLine(check.detail, 1000)}`];
@@ -496,11 +496,12 @@ const NAME_WIDTH = 'job class price'.length;
 
 async function runDoctor(ctx: Context): Promise<number> {
   const checks: CheckResult[] = [];
-  const color = ctx.color;
+  const { palette } = await import('../render/style.js');
+  const c = palette(ctx.color);
   await runChecks(ctx, (check) => {
     checks.push(check);
     // Printed as each check finishes, so a slow network check shows where it is waiting.
-    if (!ctx.globals.json) ctx.out(formatCheck(check, NAME_WIDTH, color));
+    if (!ctx.globals.json) ctx.out(formatCheck(check, NAME_WIDTH, c));
   });
   const exitCode = doctorExitCode(checks);
   if (ctx.globals.json) {

@@ -1,7 +1,8 @@
 import type { Evaluation, Judge } from '../api/types.js';
 import { explainFailure } from '../failure-codes.js';
 import { stripControl } from '../text.js';
-import { formatMoney, formatScore, palette } from './style.js';
+import { formatMoney, formatScore } from './format.js';
+import { palette } from './style.js';
 
 export interface RenderOptions {
   color: boolean;

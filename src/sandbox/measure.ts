@@ -11,29 +11,11 @@ export interface RawImage {
   channels: number;
 }
 
-/** A single-channel floating-point image (luma 0–255). */
+/** A single-channel 8-bit image: luma 0–255, one byte per pixel. */
 export interface GreyImage {
-  data: Float32Array;
+  data: Uint8Array;
   width: number;
   height: number;
-}
-
-/**
- * Luma of each pixel (Rec. 709 weights on the encoded values). Grey images are copied as-is;
- * alpha is ignored because the decoder already flattened it onto white.
- */
-export function toLuma(img: RawImage): GreyImage {
-  const { data, width, height, channels } = img;
-  const n = width * height;
-  const out = new Float32Array(n);
-  if (channels < 3) {
-    for (let i = 0; i < n; i++) out[i] = data[i * channels];
-  } else {
-    for (let i = 0, p = 0; i < n; i++, p += channels) {
-      out[i] = 0.2126 * data[p] + 0.7152 * data[p + 1] + 0.0722 * data[p + 2];
-    }
-  }
-  return { data: out, width, height };
 }
 
 export interface LumaStats {
@@ -64,7 +46,7 @@ export function lumaStats(grey: GreyImage): LumaStats {
     const v = grey.data[i];
     sum += v;
     sumSq += v * v;
-    hist[Math.min(255, Math.max(0, Math.round(v)))] += 1;
+    hist[v] += 1;
   }
   const mean = n ? sum / n : 0;
   const variance = n ? Math.max(0, sumSq / n - mean * mean) : 0;

@@ -12,7 +12,6 @@ import {
   detailStats,
   lumaStats,
   thumbnail,
-  toLuma,
   type DetailStats,
   type LumaStats,
 } from './measure.js';
@@ -20,6 +19,8 @@ import {
 /** Images are judged at "viewing size": the longer side is brought down to at most this. */
 export const ANALYSIS_MAX_SIDE = 1024;
 export const THUMBNAIL_SIZE = 32;
+/** Colour is compared on a copy this many pixels square. */
+const COLOUR_SAMPLE_SIDE = 64;
 const DECODE_TIMEOUT_SECONDS = 30;
 
 /** Formats that are pixels to begin with; anything else (svg, pdf) had to be rasterised. */
@@ -79,8 +80,7 @@ export async function analyseImage(input: Buffer | string): Promise<PixelStats> 
     }
     decodeWarning = describeDecodeError(strictError);
   }
-  const { meta, raw } = decoded;
-  const grey = toLuma(raw);
+  const { meta, grey, colour } = decoded;
   return {
     format: meta.format,
     width: meta.width,
@@ -89,12 +89,12 @@ export async function analyseImage(input: Buffer | string): Promise<PixelStats> 
     frames: meta.frames,
     isRaster: RASTER_FORMATS.has(meta.format),
     decodeWarning,
-    analysedWidth: raw.width,
-    analysedHeight: raw.height,
+    analysedWidth: grey.width,
+    analysedHeight: grey.height,
     luma: lumaStats(grey),
     detail: detailStats(grey),
     thumbnail: thumbnail(grey, THUMBNAIL_SIZE),
-    colourHistogram: colourHistogram(raw),
+    colourHistogram: colourHistogram(colour),
   };
 }
 
@@ -105,20 +105,26 @@ async function decode(sharp: SharpFactory, input: Buffer | string, failOn: 'warn
     throw new Error('not a recognised image');
   }
   const oriented = metadata.autoOrient ?? { width: metadata.width, height: metadata.height };
-  const { data, info } = await sharp(input, options)
+  const base = sharp(input, options)
     .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
     .autoOrient()
-    .resize({
-      width: ANALYSIS_MAX_SIDE,
-      height: ANALYSIS_MAX_SIDE,
-      fit: 'inside',
-      withoutEnlargement: true,
-    })
     // Transparent areas are judged as they are usually shown: on white.
-    .flatten({ background: '#ffffff' })
+    .flatten({ background: '#ffffff' });
+  // Luma at viewing size, one byte per pixel, for everything but colour; colour from a tiny
+  // copy. Decoding twice costs a little CPU and keeps each job's buffers at about 1 MB.
+  const grey = await base
+    .clone()
+    .resize({ width: ANALYSIS_MAX_SIDE, height: ANALYSIS_MAX_SIDE, fit: 'inside', withoutEnlargement: true })
+    .toColourspace('b-w')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  const colour = await base
+    .clone()
+    .resize({ width: COLOUR_SAMPLE_SIDE, height: COLOUR_SAMPLE_SIDE, fit: 'fill' })
     .toColourspace('srgb')
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
+  if (grey.info.channels !== 1) throw new Error(`unexpected ${grey.info.channels}-channel luma`);
   return {
     meta: {
       format: String(metadata.format),
@@ -127,13 +133,13 @@ async function decode(sharp: SharpFactory, input: Buffer | string, failOn: 'warn
       hasAlpha: Boolean(metadata.hasAlpha),
       frames: metadata.pages ?? 1,
     },
-    raw: {
-      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-      width: info.width,
-      height: info.height,
-      channels: info.channels,
-    },
+    grey: { data: bytes(grey.data), width: grey.info.width, height: grey.info.height },
+    colour: { data: bytes(colour.data), width: colour.info.width, height: colour.info.height, channels: colour.info.channels },
   };
+}
+
+function bytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 /** sharp's messages name the problem well; keep the first line and drop library prefixes. */
