@@ -2,6 +2,18 @@
  * The built-in local Runflow API (SPEC §9): the endpoints this tool uses, with the service's
  * validation, statuses, idempotency and in-flight limit, and real technical judges computed from
  * the image's pixels. Loopback only by default; any bearer key is accepted and billing is zero.
+ *
+ *   GET   /v1/health                               (no key needed)
+ *   GET   /v1/auth/me
+ *   GET   /v1/evaluations/job-classes              standard (active, price "0.000000"), quick (inactive)
+ *   GET   /v1/evaluations/statuses
+ *   POST  /v1/evaluations                          202; 422 / 409 / 429 as the service
+ *   GET   /v1/evaluations/{id}?embed=judges,action,gate_failures
+ *   PATCH /v1/evaluations/{id}/feedback
+ *   POST  /v1/asset-uploads                        201 {asset_id, upload_url}
+ *   PUT   /storage/{id}                            the "presigned" upload URL (no key needed)
+ *   POST  /v1/asset-uploads/{id}/confirmations     201 asset record
+ *   GET   /v1/assets/{id}, GET /storage/{id}
  */
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { image, submitted, useFakeApi } from './fake-api-setup.js';
-import { parseJsonDocument, run, start, waitUntil } from './spawn.js';
+import { SECRET_KEY, parseJsonDocument, run, start, waitUntil } from './spawn.js';
 
 const fake = useFakeApi();
 
@@ -25,6 +25,13 @@ describe('output of the built binary', () => {
     expect(r.stderr).toContain('Bearer ***');
     expect(r.stdout).not.toContain('Bearer');
   });
+
+  it('under GitHub Actions the key is masked first, on stderr, and appears nowhere else', async () => {
+    const r = await run(['price', '--json'], { env: { ...fake.env, GITHUB_ACTIONS: 'true' }, allowAddMask: true });
+    expect(r.code).toBe(0);
+    expect(r.stderr.split('\n')[0]).toBe(`::add-mask::${SECRET_KEY}`);
+    parseJsonDocument(r.stdout);
+  });
 });
 
 describe('Ctrl-C on the built binary', () => {
@@ -33,7 +40,7 @@ describe('Ctrl-C on the built binary', () => {
     const polls = () => fake.api.find('GET', `/v1/evaluations/${id}`).length;
     const child = start(['wait', id], { env: fake.env });
     // Signal once the CLI is demonstrably waiting, not at a guessed moment of its start-up.
-    await waitUntil(() => polls() >= 1, 'wait polls the evaluation');
+    await waitUntil(() => polls() >= 1, 'wait polls the evaluation', child);
     await new Promise((resolve) => setTimeout(resolve, 300));
     child.child.kill('SIGINT');
     const r = await child.done;
@@ -44,7 +51,7 @@ describe('Ctrl-C on the built binary', () => {
   it('gate exits 130, prints the document with --json, and lists the submitted ids on stderr', async () => {
     const inputs = [image('slow-a'), image('slow-b')];
     const child = start(['gate', ...inputs, '--task-type', 'e2e', '--json'], { env: fake.env });
-    await waitUntil(() => fake.api.evaluations.size === 2, 'gate submits both images');
+    await waitUntil(() => fake.api.evaluations.size === 2, 'gate submits both images', child);
     await new Promise((resolve) => setTimeout(resolve, 300));
     child.child.kill('SIGINT');
     const r = await child.done;

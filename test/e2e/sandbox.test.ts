@@ -47,23 +47,28 @@ describe('--sandbox', () => {
 describe('sandbox (standalone)', () => {
   it('prints its URL on stdout, serves the API to other processes, and stops cleanly on SIGINT', async () => {
     const server = start(['sandbox', '--port', '0'], { killAfterMs: 30_000 });
-    await waitUntil(() => /\n/.test(server.stdout), 'the sandbox prints its URL');
-    const url = server.stdout.trim();
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    try {
+      await waitUntil(() => /\n/.test(server.stdout), 'the sandbox prints its URL', server);
+      const url = server.stdout.trim();
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
-    const health = await fetch(`${url}/v1/health`);
-    expect(health.status).toBe(200);
-    await health.body?.cancel();
+      const health = await fetch(`${url}/v1/health`);
+      expect(health.status).toBe(200);
+      await health.body?.cancel();
 
-    // Any bearer key is accepted, so the CLI itself can be pointed at it.
-    const price = await run(['price', '--json'], { env: { RUNFLOW_BASE_URL: url, RUNFLOW_API_KEY: 'sandbox' } });
-    expect(price.code).toBe(0);
-    parseJsonDocument(price.stdout);
+      // Any bearer key is accepted, so the CLI itself can be pointed at it.
+      const price = await run(['price', '--json'], { env: { RUNFLOW_BASE_URL: url, RUNFLOW_API_KEY: 'sandbox' } });
+      expect(price.code).toBe(0);
+      parseJsonDocument(price.stdout);
 
-    server.child.kill('SIGINT');
-    const r = await server.done;
-    expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toBe(url);
+      server.child.kill('SIGINT');
+      const r = await server.done;
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim()).toBe(url);
+    } finally {
+      // A failed check must not leave the server running until the kill timer.
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    }
   });
 });
 

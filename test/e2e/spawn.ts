@@ -36,6 +36,8 @@ export interface SpawnOptions {
   killAfterMs?: number;
   /** Skips the stack-trace check (for `--verbose`, where a trace may be shown on purpose). */
   allowStackTrace?: boolean;
+  /** Allows the key in a `::add-mask::` workflow command, its one sanctioned appearance (SPEC §2). */
+  allowAddMask?: boolean;
 }
 
 export interface Spawned {
@@ -82,7 +84,7 @@ export function start(args: string[], opts: SpawnOptions = {}): Spawned {
   child.stdin!.end(opts.stdin ?? '');
 
   const killer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 20_000);
-  const done = new Promise<SpawnedRun>((resolve, reject) => {
+  const done: Promise<SpawnedRun> = new Promise((resolve, reject) => {
     child.once('error', reject);
     // 'close' (not 'exit'): fires after stdout and stderr are fully read.
     child.once('close', (code, signal) => {
@@ -96,6 +98,8 @@ export function start(args: string[], opts: SpawnOptions = {}): Spawned {
       }
     });
   });
+  // A test that fails before awaiting `done` must not also leave an unhandled rejection behind.
+  done.catch(() => {});
   return {
     child,
     get stdout() {
@@ -121,7 +125,8 @@ const STACK_FRAME = /^\s+at (?:.*[(\s])?(?:file:\/\/|node:|\/)\S*:\d+:\d+\)?$/m;
 
 /** What must hold for every run, whatever the command: checked by `start` on each child. */
 function expectHygiene(run: SpawnedRun, opts: SpawnOptions): void {
-  for (const [name, text] of [['stdout', run.stdout], ['stderr', run.stderr]] as const) {
+  const stderr = opts.allowAddMask ? run.stderr.replaceAll(`::add-mask::${SECRET_KEY}\n`, '') : run.stderr;
+  for (const [name, text] of [['stdout', run.stdout], ['stderr', stderr]] as const) {
     expect(text, `${name} leaks the API key`).not.toContain(SECRET_KEY);
     expect(text, `${name} has ANSI escapes although it is not a TTY`).not.toMatch(ANSI);
     expect(text, `${name} shows a spinner although it is not a TTY`).not.toMatch(SPINNER);
@@ -129,16 +134,24 @@ function expectHygiene(run: SpawnedRun, opts: SpawnOptions): void {
   }
 }
 
-/** Polls until `predicate` holds (e.g. the fake API saw a request), so signals are sent at a known point. */
-export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+/**
+ * Polls until `predicate` holds (e.g. the fake API saw a request), so signals are sent at a known
+ * point rather than after a guessed delay. Given the child, it stops early when the child exits.
+ */
+export async function waitUntil(predicate: () => boolean, what: string, spawned?: Spawned, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
+    const exit = spawned?.child.exitCode ?? spawned?.child.signalCode;
+    if (exit !== undefined && exit !== null) throw new Error(`waiting until ${what}, the CLI exited (${exit}):\n${spawned!.stderr}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 
-/** Parses stdout as exactly one JSON document (JSON.parse refuses trailing text). */
+/**
+ * Parses stdout as exactly one JSON document (JSON.parse refuses trailing text). Typed `any`
+ * because the documents are the CLI's output under test, inspected field by field.
+ */
 export function parseJsonDocument(stdout: string): any {
   try {
     return JSON.parse(stdout);

@@ -95,6 +95,32 @@ describe('sandbox: basics, auth and validation', () => {
     expect(arr.body.errors).toEqual([expect.objectContaining({ loc: ['body'], type: 'dict_type' })]);
   });
 
+  test('generated_image_url is capped at 12,000,000 characters; a long valid one is checked quickly', async () => {
+    const over = await submit(sb.url, { generated_image_url: `data:image/png;base64,${'A'.repeat(12_000_001 - 22)}`, task_type: 'photo' });
+    expect(over.status).toBe(422);
+    expect(over.body.errors).toContainEqual(expect.objectContaining({ loc: ['body', 'generated_image_url'], type: 'string_too_long' }));
+    const started = Date.now();
+    const atCap = await submit(sb.url, { generated_image_url: `data:image/png;base64,${'A'.repeat(12_000_000 - 22)}`, task_type: 'photo' });
+    expect(atCap.status).toBe(202);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // All zero bytes: not an image, so it fails as the service would, without holding the payload.
+    const { record } = await waitTerminal(sb.url, String(atCap.body.id));
+    expect(record).toMatchObject({ status_code: 'failed', failure_code: 'invalid_media' });
+    expect(String(record.generated_image_url).length).toBeLessThan(100);
+  });
+
+  test('X-Organization-Id sets the org; idempotency keys are per org', async () => {
+    const org = '11111111-2222-4333-8444-555555555555';
+    const body = { generated_image_url: goodUri, task_type: 'photo' };
+    const a = await submit(sb.url, body, { 'X-Organization-Id': org, 'Idempotency-Key': 'shared' });
+    expect(a.body.org_id).toBe(org);
+    const b = await submit(sb.url, { ...body, client_ref: 'other org' }, { 'Idempotency-Key': 'shared' });
+    expect(b.status).toBe(202);
+    expect(b.body.id).not.toBe(a.body.id);
+    await waitTerminal(sb.url, String(a.body.id));
+    await waitTerminal(sb.url, String(b.body.id));
+  });
+
   test('exactly four references and the caps themselves are accepted', async () => {
     const r = await submit(sb.url, {
       generated_image_url: goodUri,

@@ -1,8 +1,8 @@
 /**
  * Memory stays bounded over many evaluations: 1,000 small images (up to 1024×1024) through one
  * sandbox and a client polling each to the end. The vitest worker itself starts at about 100 MB,
- * so the test holds the growth over that baseline under 150 MB; a plain node process doing the
- * same work peaked at about 190 MB in total. Slow (a minute or more on two cores), so it runs
+ * so the test holds the growth over that baseline under 160 MB; a plain node process doing the
+ * same work peaked at 170–185 MB in total. Slow (a minute or more on two cores), so it runs
  * only when asked:  SANDBOX_SOAK=1 npx vitest run test/sandbox/soak.test.ts
  */
 import { describe, expect, test } from 'vitest';
@@ -47,6 +47,6 @@ describe.runIf(process.env.SANDBOX_SOAK === '1')('soak', () => {
     }
     const mb = (bytes: number) => Math.round(bytes / 1048576);
     console.log(`rss: baseline ${mb(baseline)} MB, peak ${mb(peak)} MB, growth ${mb(peak - baseline)} MB`);
-    expect(mb(peak - baseline)).toBeLessThan(150);
+    expect(mb(peak - baseline)).toBeLessThan(160);
   });
 });
