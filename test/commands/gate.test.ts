@@ -254,3 +254,21 @@ describe('gate reports', () => {
     expect(r.stdout).not.toMatch(/^::/m);
   });
 });
+
+describe('gate request budget', () => {
+  it('shares one budget under a request-rate limit: finishes, and backs off after 429s', async () => {
+    const limited = await FakeApi.start({ rateLimit: { limit: 12, windowMs: 1000 }, evalMs: 1500 });
+    try {
+      const inputs = Array.from({ length: 6 }, (_, i) => url(`budget-${i}`));
+      const r = await runCli(['gate', ...inputs, '--task-type', 't', '--json'], { ...env, RUNFLOW_BASE_URL: limited.url });
+      expect(r.code).toBe(0);
+      expect(limited.evaluations.size).toBe(6);
+      const throttled = limited.requests.filter((q) => q.status === 429).length;
+      const total = limited.requests.length;
+      // Bounded: without a shared pause every poll would keep hitting the limit.
+      expect(throttled).toBeLessThan(total / 2);
+    } finally {
+      await limited.close();
+    }
+  });
+});
