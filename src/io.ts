@@ -19,8 +19,21 @@ export interface IO {
   onInterrupt?: (handler: () => void) => () => void;
 }
 
+/**
+ * `runflow-eval … | head` closes the pipe early: that is the reader's choice, not an error, so
+ * the broken pipe is swallowed instead of crashing with a stack trace.
+ */
+function ignoreBrokenPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+    throw err;
+  });
+}
+
 export function systemIO(): IO {
   const stdin = process.stdin;
+  ignoreBrokenPipe(process.stdout);
+  ignoreBrokenPipe(process.stderr);
   return {
     stdout: process.stdout,
     stderr: process.stderr,

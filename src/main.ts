@@ -21,7 +21,7 @@ export async function main(argv: string[], io: IO, env: Env, opts: MainOptions =
   const unsubscribe = io.onInterrupt?.(() => ctx.abort.abort(interruptReason()));
   try {
     announceMask(ctx);
-    const program = createProgram(ctx);
+    const program = await createProgram(ctx, { argv });
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;
   } catch (err) {

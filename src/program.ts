@@ -2,17 +2,7 @@ import { Command, Option } from 'commander';
 import type { Context, GlobalOptions } from './context.js';
 import { EXIT_CODE_TABLE } from './exit-codes.js';
 import { VERSION } from './version.js';
-import { registerPrice } from './commands/price.js';
-import { registerGet } from './commands/get.js';
-import { registerCredentials } from './commands/credentials.js';
-import { registerConfig } from './commands/config.js';
-import { registerSubmit } from './commands/submit.js';
-import { registerWait } from './commands/wait.js';
-import { registerUpload } from './commands/upload.js';
-import { registerFeedback } from './commands/feedback.js';
-import { registerGate } from './commands/gate.js';
-import { registerSandbox } from './commands/sandbox.js';
-import { registerExtras } from './commands/extras.js';
+import { CATALOG, targetCommands } from './commands/catalog.js';
 
 /** Adds the flags every command takes (SPEC §3) so they work after the command name too. */
 export function withGlobals(cmd: Command): Command {
@@ -49,8 +39,19 @@ export function action<A extends unknown[]>(
   };
 }
 
-/** A fresh commander program per run, with output routed through the context's IO. */
-export function createProgram(ctx: Context): Command {
+export interface ProgramOptions {
+  /** The arguments of this run: only the command they name is loaded. */
+  argv?: readonly string[];
+  /** Load every command (shell completion walks the whole tree). */
+  all?: boolean;
+}
+
+/**
+ * A fresh commander program per run, with output routed through the context's IO. Only the
+ * command this run needs is loaded in full; the others are placeholders with their name,
+ * arguments and description, which is all the top-level help shows.
+ */
+export async function createProgram(ctx: Context, opts: ProgramOptions = {}): Promise<Command> {
   const program = new Command('runflow-eval');
   program
     .description('Evaluate generated images with the Runflow evaluations API, and gate CI on the verdicts.')
@@ -66,18 +67,14 @@ export function createProgram(ctx: Context): Command {
     .addHelpText('after', '\nRun `runflow-eval help exit-codes` for the exit codes, `runflow-eval <command> --help` for a command.');
   withGlobals(program);
 
-  // Subcommands inherit exitOverride and output settings through copyInheritedSettings.
-  registerPrice(program, ctx);
-  registerGet(program, ctx);
-  registerSubmit(program, ctx);
-  registerWait(program, ctx);
-  registerUpload(program, ctx);
-  registerGate(program, ctx);
-  registerFeedback(program, ctx);
-  registerCredentials(program, ctx);
-  registerConfig(program, ctx);
-  registerSandbox(program, ctx);
-  registerExtras(program, ctx);
+  const wanted = new Set(opts.all ? CATALOG.map((c) => c.name) : targetCommands(opts.argv ?? []));
+  for (const entry of CATALOG) {
+    if (wanted.has(entry.name)) (await entry.load())(program, ctx);
+    else {
+      const placeholder = program.command(entry.name).description(entry.summary);
+      if (entry.args) placeholder.arguments(entry.args);
+    }
+  }
 
   program
     .command('help')

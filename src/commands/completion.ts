@@ -348,7 +348,7 @@ export function registerCompletion(program: Command, ctx: Context): void {
         }
         // Imported here, not at the top: program.ts imports this module to register it.
         const { createProgram } = await import('../program.js');
-        ctx.out(completionScript(chosen as Shell, createProgram(ctx)));
+        ctx.out(completionScript(chosen as Shell, await createProgram(ctx, { all: true })));
         return 0;
       }),
     );

@@ -77,10 +77,13 @@ async function runLogout(ctx: Context): Promise<number> {
   return 0;
 }
 
-export function registerCredentials(program: Command, ctx: Context): void {
+export function registerLogin(program: Command, ctx: Context): void {
   withGlobals(program.command('login'))
     .description('store an API key read from standard input, after checking it with GET /v1/auth/me')
     .action(action(ctx, () => runLogin(ctx)));
+}
+
+export function registerLogout(program: Command, ctx: Context): void {
   withGlobals(program.command('logout'))
     .description('remove the stored API key')
     .action(action(ctx, () => runLogout(ctx)));
