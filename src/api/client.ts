@@ -4,7 +4,8 @@
  * a --verbose log that never shows the API key.
  */
 import type { Readable } from 'node:stream';
-import { Agent, EnvHttpProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
 import { stripControl } from '../text.js';
 import {
@@ -19,6 +20,24 @@ import {
 } from './errors.js';
 import { proxySettings } from './proxy.js';
 import { ATTEMPT_TIMEOUT_CODE, decideRetry, DEFAULT_MAX_ATTEMPTS, errorCode, parseRetryAfter } from './retry.js';
+
+/**
+ * undici's package index also loads fetch, WebSocket, caches and more: about twice the start-up
+ * time of Node itself. We use only an Agent (or the proxy agent) and `dispatcher.request()`, so
+ * we load just those parts (undici 7's own files; the lockfile pins the version).
+ */
+const requireUndici = createRequire(import.meta.url);
+type AgentClass = new (opts?: object) => Dispatcher;
+const { Agent, EnvHttpProxyAgent } = {
+  Agent: requireUndici('undici/lib/dispatcher/agent.js') as AgentClass,
+  EnvHttpProxyAgent: requireUndici('undici/lib/dispatcher/env-http-proxy-agent.js') as AgentClass,
+};
+// The package index gives every dispatcher request(), connect() (used by the proxy tunnel) and
+// the rest of the API; do the same, once.
+const DispatcherBase = requireUndici('undici/lib/dispatcher/dispatcher.js') as { prototype: Dispatcher };
+if (typeof DispatcherBase.prototype.request !== 'function') {
+  Object.assign(DispatcherBase.prototype, requireUndici('undici/lib/api/index.js'));
+}
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -293,12 +312,14 @@ export class RunflowClient {
       bodyError ??= err;
     });
     try {
-      const res = await undiciRequest(p.url, {
-        method: p.method,
+      const target = new URL(p.url);
+      const res = await this.#dispatcher.request({
+        origin: target.origin,
+        path: `${target.pathname}${target.search}`,
+        method: p.method as Dispatcher.HttpMethod,
         headers: p.headers,
         body: body as string | Buffer | Readable | undefined,
         signal: controller.signal,
-        dispatcher: this.#dispatcher,
         // Our own timer bounds the attempt; undici's defaults (300 s) would cut long uploads short.
         headersTimeout: limited ? p.timeoutMs : 0,
         bodyTimeout: limited ? p.timeoutMs : 0,
