@@ -33,7 +33,7 @@ export class DurationModel {
 /** Gaps before we know anything: dense, so the first wave is noticed quickly. */
 const COLD_GAPS_MS = [500, 500, 500, 500, 1000, 1000, 1500, 2000, 2500, 3000, 4000];
 /** After the expected finish: check again soon, then back off. */
-const WARM_GAPS_MS = [250, 500, 1000, 1500, 2000, 3000, 4000];
+const WARM_GAPS_MS = [100, 250, 500, 1000, 1500, 2000, 3000, 4000];
 const MAX_GAP_MS = 5000;
 
 /**
@@ -43,6 +43,6 @@ const MAX_GAP_MS = 5000;
 export function gatePollDelay(pollNumber: number, expectedMs: number | undefined, fixedMs?: number): number {
   if (fixedMs !== undefined) return fixedMs;
   if (expectedMs === undefined) return COLD_GAPS_MS[pollNumber] ?? MAX_GAP_MS;
-  if (pollNumber === 0) return Math.max(250, expectedMs + 100);
+  if (pollNumber === 0) return Math.max(250, expectedMs + 20);
   return WARM_GAPS_MS[pollNumber - 1] ?? MAX_GAP_MS;
 }

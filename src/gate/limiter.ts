@@ -1,13 +1,16 @@
 /**
  * Adaptive concurrency for submissions (AIMD, like TCP): the server's in-flight limit is not
  * published, so the gate learns it. A 429 drops the limit to what the server had accepted at
- * that moment; each full window of successful submissions raises it by one, up to the cap.
+ * that moment; each full window of successful submissions raises it by one, up to the cap, but
+ * not past the level that last drew a 429 (each such probe costs a slot a Retry-After's wait).
  */
 export class AdaptiveLimiter {
   #limit: number;
   readonly cap: number;
   #active = 0;
   #successesInWindow = 0;
+  /** The limit at which the server last said 429: probing above it again only earns another 429. */
+  #ceiling = Infinity;
   #waiters: Array<() => void> = [];
 
   constructor(opts: { initial: number; cap: number }) {
@@ -51,12 +54,13 @@ export class AdaptiveLimiter {
   /** The server said "too many in flight" while `accepted` of ours were in flight. */
   onRateLimited(accepted: number): void {
     this.#limit = Math.max(1, Math.min(this.#limit, accepted));
+    this.#ceiling = this.#limit;
     this.#successesInWindow = 0;
   }
 
   onSuccess(): void {
     this.#successesInWindow++;
-    if (this.#successesInWindow >= this.#limit && this.#limit < this.cap) {
+    if (this.#successesInWindow >= this.#limit && this.#limit < Math.min(this.cap, this.#ceiling)) {
       this.#limit++;
       this.#successesInWindow = 0;
       this.#wakeFree();

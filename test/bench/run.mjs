@@ -6,20 +6,28 @@
  * goals that do not hold are reported, not failed (add --strict to exit 1 on them).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeImageSet, writeLargePng } from './lib/images.mjs';
-import { assertBuilt, childEnv, HAVE_GNU_TIME, REPO } from './lib/proc.mjs';
-import { renderTable } from './lib/report.mjs';
-import { startSandbox } from './lib/sandbox.mjs';
-import { MiB } from './lib/stats.mjs';
-import { getFigure } from './figures/get.mjs';
-import { makespanFigures } from './figures/makespan.mjs';
-import { scaleFigures } from './figures/scale.mjs';
-import { startupFigures } from './figures/startup.mjs';
-import { uploadFigures } from './figures/upload.mjs';
-import { waitFigures } from './figures/wait-latency.mjs';
+
+// `--cli PATH` must be known before lib/proc.mjs decides which entry it runs: modules below are
+// imported dynamically below, after this.
+const cliIndex = process.argv.indexOf('--cli');
+if (cliIndex !== -1 && process.argv[cliIndex + 1]) {
+  process.env.RUNFLOW_BENCH_CLI = resolve(process.argv[cliIndex + 1]);
+  process.argv.splice(cliIndex, 2);
+}
+const { writeImageSet, writeLargePng } = await import('./lib/images.mjs');
+const { assertBuilt, childEnv, CLI, HAVE_GNU_TIME, REPO } = await import('./lib/proc.mjs');
+const { renderTable } = await import('./lib/report.mjs');
+const { startSandbox } = await import('./lib/sandbox.mjs');
+const { MiB } = await import('./lib/stats.mjs');
+const { getFigure } = await import('./figures/get.mjs');
+const { makespanFigures } = await import('./figures/makespan.mjs');
+const { scaleFigures } = await import('./figures/scale.mjs');
+const { startupFigures } = await import('./figures/startup.mjs');
+const { uploadFigures } = await import('./figures/upload.mjs');
+const { waitFigures } = await import('./figures/wait-latency.mjs');
 
 /** Full: a few minutes on a 2-core machine. Quick (CI): under a minute, every row still printed. */
 const PLANS = {
@@ -39,7 +47,7 @@ const PLANS = {
   quick: {
     startupRuns: 7,
     getRuns: 5,
-    makespanImages: 16,
+    makespanImages: 32,
     makespanRuns: 1,
     guideImages: 1,
     waitDurations: [1, 3, 10],
@@ -54,12 +62,13 @@ const PLANS = {
 const FIGURE_GROUPS = ['startup', 'get', 'makespan', 'wait', 'upload', 'scale'];
 
 function usage() {
-  return `usage: npm run bench -- [--quick] [--json [FILE]] [--only ${FIGURE_GROUPS.join(',')}] [--strict]
+  return `usage: npm run bench -- [--quick] [--json [FILE]] [--only ${FIGURE_GROUPS.join(',')}] [--strict] [--cli PATH]
 
   --quick        fewer repetitions and smaller sizes (CI checks that the bench runs)
   --json [FILE]  also write the figures as JSON (default test-output/bench.json)
   --only LIST    run only these groups of figures
-  --strict       exit 1 when a goal does not hold (default: report only, exit 0)`;
+  --strict       exit 1 when a goal does not hold (default: report only, exit 0)
+  --cli PATH     measure another entry file instead of bin/runflow-eval.js (before/after)`;
 }
 
 function parseCli(argv) {
@@ -108,7 +117,7 @@ async function main() {
   const figures = [];
   const want = (group) => args.only.includes(group);
   try {
-    log(`${mode} run on ${cpus().length} cores, node ${process.version}; work folder ${workDir}`);
+    log(`${mode} run on ${cpus().length} cores, node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; measuring ${CLI}`);
     let images = [];
     const imageDir = join(workDir, 'images');
     if (want('makespan') || want('scale')) {
@@ -160,7 +169,8 @@ async function main() {
     await rm(workDir, { recursive: true, force: true });
   }
   const seconds = (Date.now() - started) / 1000;
-  console.log(`runflow-eval bench (${mode}) — node ${process.version}, ${cpus().length} cores, ${seconds.toFixed(0)} s`);
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`runflow-eval bench (${mode}) — node ${process.version}, ${cpus().length} cores, ${seconds.toFixed(0)} s, load average at the end ${load}`);
   console.log(renderTable(figures));
   if (!HAVE_GNU_TIME) console.log('\n(peak RSS from a preloaded probe: /usr/bin/time is not installed)');
   if (args.jsonFile) {
@@ -169,7 +179,8 @@ async function main() {
       mode,
       started_at: new Date(started).toISOString(),
       duration_s: seconds,
-      machine: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, memory_bytes: totalmem() },
+      cli: CLI,
+      machine: { load_average_end: loadavg(), node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, memory_bytes: totalmem() },
       figures,
     };
     await writeFile(args.jsonFile, `${JSON.stringify(doc, null, 2)}\n`);

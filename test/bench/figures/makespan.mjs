@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { BENCH_DIR, runCli, runProcess } from '../lib/proc.mjs';
 import { getDirect, startSandbox } from '../lib/sandbox.mjs';
 import { median } from '../lib/stats.mjs';
+import { assertAllEvaluated, parseGate } from '../lib/gate-report.mjs';
 
 const IN_FLIGHT = 8;
 const EVAL_S = 1;
@@ -24,10 +25,8 @@ export async function makespanFigures({ runs, env, images, guideImages }) {
     const sandbox = await startSandbox({ maxInflight: IN_FLIGHT, evalTime: `${EVAL_S}s` });
     try {
       const r = await runCli(['gate', ...images, '--task-type', 'bench', '--json'], { env: { ...env, RUNFLOW_BASE_URL: sandbox.url } });
-      const report = parseGate(r);
-      if (report.counts.total !== n || report.counts.errored || report.counts.timed_out) {
-        throw new Error(`gate did not evaluate every image: ${JSON.stringify(report.counts)}`);
-      }
+      const report = parseGate(r, sandbox);
+      assertAllEvaluated(report, n);
       samples.push(r.ms);
       requestsPerEval.push(sandbox.requests.length / n);
       phases.push(await timeline(sandbox.url, report, r));
@@ -95,15 +94,9 @@ async function guideLoop(files, env) {
   const sandbox = await startSandbox({ maxInflight: IN_FLIGHT, evalTime: `${EVAL_S}s` });
   try {
     const r = await runProcess(process.execPath, [join(BENCH_DIR, 'baselines', 'guide-loop.mjs'), sandbox.url, ...files], { env });
-    if (r.code !== 0) throw new Error(`guide loop failed: ${r.stderr}`);
+    if (r.code !== 0) throw new Error(`guide loop failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}; ${sandbox.describe()}`);
     return JSON.parse(r.stdout);
   } finally {
     await sandbox.stop();
   }
-}
-
-/** gate --json prints its report whatever the exit code (1 = some image below the bar is fine here). */
-export function parseGate(r) {
-  if (r.code !== 0 && r.code !== 1) throw new Error(`gate exited ${r.code}: ${r.stderr.slice(0, 500)}`);
-  return JSON.parse(r.stdout);
 }

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { runCli } from '../lib/proc.mjs';
 import { startSandbox } from '../lib/sandbox.mjs';
 import { MB, median } from '../lib/stats.mjs';
-import { parseGate } from './makespan.mjs';
+import { assertAllEvaluated, parseGate } from '../lib/gate-report.mjs';
 
 const GOAL_RSS_MB = 250;
 const GOAL_REQUESTS = 6;
@@ -28,10 +28,8 @@ export async function scaleFigures({ runs, env, images, imageDir }) {
         env: { ...env, RUNFLOW_BASE_URL: sandbox.url },
         measureRss: true,
       });
-      const report = parseGate(r);
-      if (report.counts.total !== n || report.counts.errored || report.counts.timed_out) {
-        throw new Error(`gate did not evaluate every image: ${JSON.stringify(report.counts)}`);
-      }
+      const report = parseGate(r, sandbox);
+      assertAllEvaluated(report, n);
       rss.push(r.peakRssBytes / MB);
       perEval.push(sandbox.requests.length / n);
       wall.push(r.ms);

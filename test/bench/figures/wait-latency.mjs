@@ -51,6 +51,7 @@ export async function waitFigures({ durations, reps, env }) {
         ok: lag <= GOAL_LAG_MS,
         runs: results.length,
         samples: lags,
+        details: results,
         notes: `per duration (median lag / polls): ${byDuration}; noticed = the wait process's first byte on stdout`,
       },
       {
@@ -86,7 +87,5 @@ async function measureOne(sandbox, d, env, image) {
   let completedAt = Date.parse(JSON.parse(r.stdout).completed_at ?? '');
   if (!Number.isFinite(completedAt)) completedAt = Date.parse((await settleDirect(sandbox.url, created.id)).completed_at);
   const polls = sandbox.requests.filter((q) => q.method === 'GET' && q.path.startsWith(`/v1/evaluations/${created.id}`)).length;
-  // firstPollMs: how long after submitting the wait's first request arrived is not logged with a
-  // time, so report what shapes the lag instead: when `wait` printed, relative to the submission.
   return { d, lagMs: noticedAt - completedAt, polls, printedAfterMs: noticedAt - submittedAt };
 }

@@ -27,15 +27,10 @@ function basePixels() {
   return px;
 }
 
-/** The `index`-th variant: its number written into the first pixels (a 1-pixel-high stripe). */
+/** The `index`-th variant: its number written into the red channel of the first 4 pixels. */
 function variant(base, index) {
   const px = Buffer.from(base);
-  let n = index;
-  for (let k = 0; k < 8; k++) {
-    px[k * CHANNELS] = n & 0xff;
-    n >>>= 8;
-    if (n === 0 && k >= 3) break;
-  }
+  for (let k = 0; k < 4; k++) px[k * CHANNELS] = (index >>> (8 * k)) & 0xff;
   return px;
 }
 

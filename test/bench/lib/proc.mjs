@@ -11,7 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CLI = join(REPO, 'bin', 'runflow-eval.js');
+/**
+ * The entry measured: the repo's bin by default; RUNFLOW_BENCH_CLI (set by `--cli PATH`) points
+ * at another build, e.g. a patched copy, to record before/after figures in one session.
+ */
+export const CLI = process.env.RUNFLOW_BENCH_CLI ? resolve(process.env.RUNFLOW_BENCH_CLI) : join(REPO, 'bin', 'runflow-eval.js');
+/** The local API is always the repo's own, so before/after runs talk to the same server. */
+export const SANDBOX_CLI = join(REPO, 'bin', 'runflow-eval.js');
 export const BENCH_DIR = join(REPO, 'test', 'bench');
 const GNU_TIME = '/usr/bin/time';
 const RSS_PROBE = join(BENCH_DIR, 'rss-probe.mjs');
@@ -93,6 +99,10 @@ export function runCli(args, opts = {}) {
 
 /** Fails early with a useful message when `npm run build` has not been run. */
 export function assertBuilt() {
+  if (process.env.RUNFLOW_BENCH_CLI) {
+    if (!existsSync(CLI)) throw new Error(`--cli ${CLI}: no such file`);
+    return;
+  }
   if (!existsSync(join(REPO, 'dist', 'main.js'))) {
     throw new Error('dist/ is missing: run `npm run build` first (the bench drives the built CLI)');
   }

@@ -4,7 +4,7 @@
  * the CLI sent.
  */
 import { spawn } from 'node:child_process';
-import { CLI, REPO, childEnv } from './proc.mjs';
+import { REPO, SANDBOX_CLI, childEnv } from './proc.mjs';
 
 const REQUEST_LINE = /^(GET|POST|PUT|PATCH|DELETE|HEAD) (\S+) (\d{3}) (\d+)ms$/;
 
@@ -13,11 +13,13 @@ const REQUEST_LINE = /^(GET|POST|PUT|PATCH|DELETE|HEAD) (\S+) (\d{3}) (\d+)ms$/;
  * @returns {Promise<{ url: string, requests: Array<{ method: string, path: string, status: number, ms: number }>, clearLog(): void, stop(): Promise<void> }>}
  */
 export async function startSandbox(opts = {}) {
-  const args = [CLI, 'sandbox', '--verbose', '--max-inflight', String(opts.maxInflight ?? 8)];
+  const args = [SANDBOX_CLI, 'sandbox', '--verbose', '--max-inflight', String(opts.maxInflight ?? 8)];
   if (opts.evalTime) args.push('--eval-time', opts.evalTime);
   const child = spawn(process.execPath, args, { cwd: REPO, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const requests = [];
   const problems = [];
+  /** The last lines that were not request lines: what a crash printed. */
+  const tail = [];
   let pending = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (text) => {
@@ -27,7 +29,11 @@ export async function startSandbox(opts = {}) {
     for (const line of lines) {
       const m = REQUEST_LINE.exec(line.trim());
       if (m) requests.push({ method: m[1], path: m[2], status: Number(m[3]), ms: Number(m[4]) });
-      else if (/^(error|warning):/.test(line)) problems.push(line);
+      else {
+        if (/^(error|warning):/.test(line)) problems.push(line);
+        tail.push(line);
+        if (tail.length > 20) tail.shift();
+      }
     }
   });
   const exited = new Promise((resolve) => child.on('close', resolve));
@@ -46,10 +52,16 @@ export async function startSandbox(opts = {}) {
     child.on('error', reject);
     child.on('close', (code) => reject(new Error(`the sandbox exited early (code ${code})`)));
   });
+  let exitCode;
+  void exited.then((code) => {
+    exitCode = code;
+  });
   return {
     url,
     requests,
     problems,
+    /** Why a request to it may have failed: says whether it is still running, and its last words. */
+    describe: () => (exitCode === undefined ? `sandbox ${url} running` : `sandbox exited (${exitCode}): ${tail.join(' | ').slice(-800)}`),
     clearLog: () => {
       requests.length = 0;
     },
