@@ -72,22 +72,45 @@ async function planInputs(ctx: Context, images: string[], flags: GateFlags, thre
   let inputs = await collectGateInputs({ images, manifest, ids: flags.id ?? [], flags, cwd: process.cwd(), thresholdFlag: threshold });
   if (!inputs.length) throw new UsageError('gate needs at least one input: image arguments, --manifest FILE, or --id UUID');
   if (flags.shard !== undefined) inputs = selectShard(inputs, parseShard(flags.shard));
-  const planned: PlannedInput[] = [];
-  for (const input of inputs) {
+  // Checked several at a time (each check reads the start of a file), but the error reported is
+  // that of the first bad input in input order, as a one-by-one check would find.
+  const outcomes = await mapConcurrent(inputs, VALIDATION_CONCURRENCY, async (input): Promise<PlannedInput> => {
     const t = input.threshold ?? threshold;
-    if (input.kind === 'id') planned.push({ input, threshold: t });
-    else {
+    if (input.kind === 'id') return { input, threshold: t };
+    try {
+      return { input, prepared: await prepareSubmission(input.spec), threshold: t };
+    } catch (err) {
+      if (err instanceof UsageError && !err.message.includes(input.origin)) {
+        throw new UsageError(`${input.origin}: ${err.message}`, { hint: err.hint });
+      }
+      throw err;
+    }
+  });
+  const firstError = outcomes.find((o) => !o.ok);
+  if (firstError && !firstError.ok) throw firstError.error;
+  return outcomes.map((o) => (o as { ok: true; value: PlannedInput }).value);
+}
+
+const VALIDATION_CONCURRENCY = 16;
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** Runs `fn` over `items` with at most `limit` at once; results in input order. */
+async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<Settled<R>[]> {
+  const results: Settled<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
       try {
-        planned.push({ input, prepared: await prepareSubmission(input.spec), threshold: t });
-      } catch (err) {
-        if (err instanceof UsageError && !err.message.includes(input.origin)) {
-          throw new UsageError(`${input.origin}: ${err.message}`, { hint: err.hint });
-        }
-        throw err;
+        results[index] = { ok: true, value: await fn(items[index]) };
+      } catch (error) {
+        results[index] = { ok: false, error };
       }
     }
-  }
-  return planned;
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 interface PriceInfo {

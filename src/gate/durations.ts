@@ -31,7 +31,7 @@ export class DurationModel {
 }
 
 /** Gaps before we know anything: dense, so the first wave is noticed quickly. */
-const COLD_GAPS_MS = [500, 500, 500, 500, 1000, 1000, 1500, 2000, 2500, 3000, 4000];
+const COLD_GAPS_MS = [300, 300, 300, 300, 300, 500, 500, 1000, 1000, 1500, 2000, 2500, 3000, 4000];
 /** After the expected finish: check again soon, then back off. */
 const WARM_GAPS_MS = [100, 250, 500, 1000, 1500, 2000, 3000, 4000];
 const MAX_GAP_MS = 5000;

@@ -48,7 +48,7 @@ describe('AdaptiveLimiter', () => {
 
 describe('gate poll schedule', () => {
   it('polls densely before anything is known', () => {
-    expect(gatePollDelay(0, undefined)).toBe(500);
+    expect(gatePollDelay(0, undefined)).toBe(300);
   });
   it('polls close to the learned duration, then soon after', () => {
     expect(gatePollDelay(0, 1000)).toBe(1020);
