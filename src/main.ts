@@ -1,4 +1,4 @@
-import { CommanderError } from 'commander';
+import { CommanderError } from './commander.js';
 import { Context, type Env } from './context.js';
 import { CliError } from './errors.js';
 import { ExitCode } from './exit-codes.js';

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from './commander.js';
 import type { Context, GlobalOptions } from './context.js';
 import { EXIT_CODE_TABLE } from './exit-codes.js';
 import { VERSION } from './version.js';
