@@ -20,9 +20,13 @@ const ANSI_SEQUENCE = new RegExp(
 // C0 controls except \t (0x09) and \n (0x0a), DEL, and the C1 range.
 const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
-/** Removes ANSI escape sequences and C0/C1 control characters, keeping `\n` and `\t`. */
+// Bidi overrides and isolates make text display in an order other than the one it is stored in
+// ("Trojan source"): misleading in a terminal, a page or a CI annotation alike.
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
+
+/** Removes ANSI escape sequences, C0/C1 control characters and bidi controls, keeping `\n` and `\t`. */
 export function stripControl(text: string): string {
-  return text.replace(ANSI_SEQUENCE, '').replace(CONTROL_CHARS, '');
+  return text.replace(ANSI_SEQUENCE, '').replace(CONTROL_CHARS, '').replace(BIDI_CONTROLS, '');
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { isLoopbackHost } from '../config/base-url.js';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, UsageError } from '../errors.js';
@@ -97,13 +98,6 @@ export function isAcceptableUploadUrl(raw: string): boolean {
   return url.protocol === 'http:' && isLoopbackHost(url.hostname);
 }
 
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  if (host === 'localhost' || host === '[::1]' || host === '::1') return true;
-  const octets = host.split('.');
-  return octets.length === 4 && octets[0] === '127' && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255);
-}
-
 async function createSession(client: UploadClient, file: UploadInput): Promise<UploadSession> {
   const { data } = await client.request<UploadSession>('POST', '/v1/asset-uploads', {
     body: { filename: uploadFilename(file.absPath), mime_type: file.mime, size_bytes: file.size },
@@ -170,3 +164,6 @@ function safeOrigin(raw: string): string {
 function unexpectedResponse(message: string): CliError {
   return new CliError(`unexpected response from the API: ${message}`, { exitCode: ExitCode.Api, code: 'unexpected_response' });
 }
+
+/** Kept for callers that import it from here. */
+export { isLoopbackHost };

@@ -4,23 +4,13 @@
  * so a hostile `reasoning` cannot recolour a CI log, ring a bell, or forge a workflow command.
  */
 
-import { stripControl as stripTerminalControl } from '../text.js';
+import { oneLine as oneDisplayLine, stripControl } from '../text.js';
 
-// Bidi overrides and isolates make text display in an order other than the one it is stored in
-// ("Trojan source"); harmless on a terminal, misleading in a page or a CI annotation.
-const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
+export { stripControl };
 
-/**
- * Text from the server with terminal control characters (ANSI sequences, C0/C1 controls) and
- * bidi controls removed. Tabs and newlines are kept, so multi-line reasoning stays readable.
- */
-export function stripControl(text: string): string {
-  return stripTerminalControl(text).replace(BIDI_CONTROLS, '');
-}
-
-/** `stripControl`, then every run of whitespace (newlines included) as one space, trimmed. */
+/** `stripControl`, then every run of whitespace (newlines included) as one space, trimmed; never cut. */
 export function oneLine(text: string): string {
-  return stripControl(text).replace(/\s+/g, ' ').trim();
+  return oneDisplayLine(text, Infinity);
 }
 
 /** Shortens to at most `max` characters (code points), ending with an ellipsis when cut. */
