@@ -18,3 +18,12 @@ export function maxLength(value: string | undefined, max: number, flag: string, 
   if (value.length < min) throw new UsageError(`${flag} must be at least ${min} character${min === 1 ? '' : 's'}`);
   if (value.length > max) throw new UsageError(`${flag} is ${value.length} characters; the limit is ${max.toLocaleString('en-US')}`);
 }
+
+/** A flag that takes a whole number within a range; `fallback` when it was not given. */
+export function wholeNumberFlag(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  }
+  return Number(value);
+}

@@ -14,6 +14,7 @@ import type { GateReport, GateResultExtra } from '../gate/types.js';
 import { compareDecimals, isDecimalString, multiplyDecimal } from '../money.js';
 import { startProgress } from '../progress.js';
 import { action, withGlobals } from '../program.js';
+import { wholeNumberFlag } from '../validate.js';
 import { DEFAULT_EMBED, fetchEvaluation } from './get.js';
 import { fetchJobClasses } from './price.js';
 import { addSubmitFlags, type SubmitFlags } from './submit-flags.js';
@@ -39,14 +40,6 @@ function parseThreshold(value: string | undefined): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--threshold must be a number from 0.0 to 1.0 (got ${JSON.stringify(value)})`);
   return n;
-}
-
-function parseCount(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-    throw new UsageError(`${flag} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`);
-  }
-  return Number(value);
 }
 
 async function readManifest(ctx: Context, file: string): Promise<{ name: string; text: string; baseDir: string }> {
@@ -169,8 +162,8 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags):
   const threshold = parseThreshold(flags.threshold);
   const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT, '--timeout');
   const intervalMs = flags.interval !== undefined ? parseDuration(flags.interval, '--interval') : undefined;
-  const cap = parseCount(flags.concurrency, '--concurrency', 1, 1000, DEFAULT_CONCURRENCY_CAP);
-  const retryFailed = parseCount(flags.retryFailed, '--retry-failed', 0, 10, 1);
+  const cap = wholeNumberFlag(flags.concurrency, '--concurrency', 1, 1000, DEFAULT_CONCURRENCY_CAP);
+  const retryFailed = wholeNumberFlag(flags.retryFailed, '--retry-failed', 0, 10, 1);
   if (flags.maxCost !== undefined && !/^\d+(\.\d+)?$/.test(flags.maxCost.trim())) throw new UsageError(`--max-cost must be a non-negative decimal amount (got ${JSON.stringify(flags.maxCost)})`);
   const planned = await planInputs(ctx, images, flags, threshold);
   await prepareReportTargets(flags);

@@ -3,6 +3,7 @@ import type { Context } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { action, withGlobals } from '../program.js';
+import { wholeNumberFlag } from '../validate.js';
 
 interface Flags {
   port?: string;
@@ -11,18 +12,10 @@ interface Flags {
   host?: string;
 }
 
-function intFlag(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value.trim())) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}`);
-  const n = Number(value);
-  if (n < min || n > max) throw new UsageError(`${flag} must be from ${min} to ${max} (got ${n})`);
-  return n;
-}
-
 /** Runs the built-in local API in the foreground until Ctrl-C (SPEC §9). */
 async function runSandbox(ctx: Context, flags: Flags): Promise<number> {
-  const port = intFlag(flags.port, '--port', 0, 65535, 0);
-  const maxInflight = intFlag(flags.maxInflight, '--max-inflight', 1, 100_000, 8);
+  const port = wholeNumberFlag(flags.port, '--port', 0, 65535, 0);
+  const maxInflight = wholeNumberFlag(flags.maxInflight, '--max-inflight', 1, 100_000, 8);
   const evalTimeMs = flags.evalTime === undefined ? 0 : parseDuration(flags.evalTime, '--eval-time');
   const host = flags.host ?? '127.0.0.1';
   const { isLoopbackHost } = await import('../config/base-url.js');

@@ -2,6 +2,7 @@
  * Request validation with the caps of the API reference (seeds/000). Errors are reported the way
  * the service reports them: a list of `{loc, msg, type}` items under a 422.
  */
+import { isUuid } from '../validate.js';
 import { parseDataUri, type DataUri } from './media.js';
 
 export interface FieldError {
@@ -14,12 +15,9 @@ export const GENERATED_IMAGE_URL_MAX = 12_000_000;
 export const MAX_REFERENCES = 4;
 export const UPLOAD_MAX_BYTES = 52_428_800;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ASSET_REF = /^runflow:\/\/assets\/([^/?#]+)$/;
 
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
+export { isUuid };
 
 /** An image given as one of the three accepted URL forms, after checking. */
 export type ImageUrl =
