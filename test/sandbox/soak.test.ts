@@ -3,7 +3,7 @@
  * sandbox and a client polling each to the end. The vitest worker itself starts at about 100 MB,
  * so the test holds the growth over that baseline under 160 MB; a plain node process doing the
  * same work peaked at 170–185 MB in total. Slow (a minute or more on two cores), so it runs
- * only when asked:  SANDBOX_SOAK=1 npx vitest run test/sandbox/soak.test.ts
+ * only when asked:  SANDBOX_SOAK=1 npx vitest run --config test/vitest.config.ts test/sandbox/soak.test.ts
  */
 import { describe, expect, test } from 'vitest';
 import { startSandbox } from '../../src/sandbox/server.js';
