@@ -70,3 +70,10 @@ export function missingKeyError(): AuthError {
     hint: 'set RUNFLOW_API_KEY, or run `runflow-eval login` (or try `--sandbox`, which needs no key)',
   });
 }
+
+/** An abort (Ctrl-C, a deadline) as undici, timers and our own signals report it. */
+export function isAbort(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { name?: string; code?: string };
+  return e.name === 'AbortError' || e.code === 'ABORT_ERR' || e.code === 'SIGINT' || e.code === 'UND_ERR_ABORTED';
+}

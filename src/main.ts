@@ -1,6 +1,6 @@
 import { CommanderError } from './commander.js';
 import { Context, type Env } from './context.js';
-import { CliError } from './errors.js';
+import { CliError, isAbort } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import type { IO } from './io.js';
 import { createProgram } from './program.js';
@@ -94,10 +94,4 @@ export function reportError(err: unknown, ctx: Context, argv: string[]): number 
   ctx.err('hint: this looks like a bug in runflow-eval; rerun with --verbose and report it');
   if (ctx.verbose && err instanceof Error && err.stack) ctx.err(err.stack);
   return ExitCode.Api;
-}
-
-export function isAbort(err: unknown): boolean {
-  if (!err || typeof err !== 'object') return false;
-  const e = err as { name?: string; code?: string };
-  return e.name === 'AbortError' || e.code === 'ABORT_ERR' || e.code === 'SIGINT' || e.code === 'UND_ERR_ABORTED';
 }

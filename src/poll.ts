@@ -64,19 +64,10 @@ export async function waitUntilTerminal<T extends { record: Evaluation }>(
       if (!isTransientPollError(err)) throw err;
       opts.onTransientError?.(err);
     }
+    // The last sleep ends at the deadline itself, so one more look is taken there: an
+    // evaluation that finished just then is not reported as pending.
     const remaining = opts.deadline - opts.clock.now();
     if (remaining <= 0) return { kind: 'deadline', latest };
     await opts.clock.sleep(Math.min(pollDelay(poll, opts.intervalMs), remaining), opts.signal);
-    if (opts.clock.now() >= opts.deadline) {
-      // One last look at the deadline itself, so an evaluation that just finished is not reported as pending.
-      try {
-        latest = await fetch();
-        if (isTerminal(latest.record)) return { kind: 'terminal', latest };
-      } catch (err) {
-        if (opts.signal?.aborted) throw opts.signal.reason;
-        if (!isTransientPollError(err)) throw err;
-      }
-      return { kind: 'deadline', latest };
-    }
   }
 }

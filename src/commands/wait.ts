@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
+import { isAbort } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { explainFailure } from '../failure-codes.js';
 import { parseDuration, formatDuration } from '../duration.js';
-import { isAbort } from '../main.js';
 import { waitUntilTerminal } from '../poll.js';
 import { startProgress } from '../progress.js';
 import { action, withGlobals } from '../program.js';

@@ -1,6 +1,6 @@
 /** Images with known properties, made in the tests with sharp (nothing here is a fixture file). */
 import sharp from 'sharp';
-import { drawScene } from './make-fixtures.mjs';
+import { drawScene, random } from './make-fixtures.mjs';
 
 export interface Raw {
   data: Buffer;
@@ -15,17 +15,6 @@ export function png(raw: Raw): Promise<Buffer> {
 /** The drawn house scene (hard edges, gradients, text-like bars) at any size. */
 export function scene(width = 768, height = 576, seed = 42): Promise<Buffer> {
   return png(drawScene(width, height, seed));
-}
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

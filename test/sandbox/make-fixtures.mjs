@@ -27,7 +27,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, '..', '..', 'fixtures');
 
 /** mulberry32: a tiny seeded generator, so every run draws the same "text". */
-function random(seed) {
+export function random(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
