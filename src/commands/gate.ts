@@ -5,12 +5,13 @@ import type { Context } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { buildReport } from '../gate/decide.js';
+import { buildReport, invalidMediaResult } from '../gate/decide.js';
 import { mergeReports } from '../gate/merge.js';
 import { prepareReportTargets, writeReports, type ReportTargets } from '../gate/outputs.js';
 import type { PlannedInput } from '../gate/run.js';
 import { parseShard, selectShard } from '../gate/shard.js';
-import type { GateReport, GateResultExtra } from '../gate/types.js';
+import type { GateReport, GateResult, GateResultExtra } from '../gate/types.js';
+import type { SkippedFile } from '../gate/inputs-types.js';
 import { compareDecimals, isDecimalString, multiplyDecimal } from '../money.js';
 import { startProgress } from '../progress.js';
 import { action, withGlobals } from '../program.js';
@@ -58,18 +59,19 @@ async function readManifest(ctx: Context, file: string): Promise<{ name: string;
 }
 
 /** Every input is checked before the first request: one bad item stops the gate, nothing sent. */
-async function planInputs(ctx: Context, images: string[], flags: GateFlags, threshold: number): Promise<PlannedInput[]> {
+async function planInputs(ctx: Context, images: string[], flags: GateFlags, threshold: number): Promise<{ planned: PlannedInput[]; skipped: SkippedFile[] }> {
   const { collectGateInputs } = await import('../gate/inputs.js');
   const { prepareSubmission } = await import('../submission.js');
   const manifest = flags.manifest !== undefined ? await readManifest(ctx, flags.manifest) : undefined;
-  let inputs = await collectGateInputs({ images, manifest, ids: flags.id ?? [], flags, cwd: process.cwd(), thresholdFlag: threshold });
+  const skipped: SkippedFile[] = [];
+  let inputs = await collectGateInputs({ images, manifest, ids: flags.id ?? [], flags, cwd: process.cwd(), thresholdFlag: threshold, skipped });
   if (!inputs.length) throw new UsageError('gate needs at least one input: image arguments, --manifest FILE, or --id UUID');
   if (flags.shard !== undefined) inputs = selectShard(inputs, parseShard(flags.shard));
   // Checked several at a time (each check reads the start of a file), but the error reported is
   // that of the first bad input in input order, as a one-by-one check would find.
   const outcomes = await mapConcurrent(inputs, VALIDATION_CONCURRENCY, async (input): Promise<PlannedInput> => {
     const t = input.threshold ?? threshold;
-    if (input.kind === 'id') return { input, threshold: t };
+    if (input.kind !== 'submit') return { input, threshold: t };
     try {
       return { input, prepared: await prepareSubmission(input.spec), threshold: t };
     } catch (err) {
@@ -81,7 +83,20 @@ async function planInputs(ctx: Context, images: string[], flags: GateFlags, thre
   });
   const firstError = outcomes.find((o) => !o.ok);
   if (firstError && !firstError.ok) throw firstError.error;
-  return outcomes.map((o) => (o as { ok: true; value: PlannedInput }).value);
+  return { planned: outcomes.map((o) => (o as { ok: true; value: PlannedInput }).value), skipped };
+}
+
+/** Says how many files folders passed over (and which, with --verbose), so nothing vanishes silently. */
+function reportSkipped(ctx: Context, skipped: SkippedFile[]): void {
+  if (!skipped.length) return;
+  const n = skipped.length;
+  ctx.err(`gate: skipped ${n} file${n === 1 ? '' : 's'} that ${n === 1 ? 'is' : 'are'} not named as an image (.png, .jpg, .webp, …)${ctx.verbose ? ':' : '; --verbose lists them'}`);
+  if (ctx.verbose) for (const f of skipped) ctx.err(`  skipped ${f.path} (${f.reason})`);
+}
+
+/** Files named as images that are empty or not images: said on stderr too, before anything is sent. */
+function reportInvalid(ctx: Context, planned: PlannedInput[]): void {
+  for (const p of planned) if (p.input.kind === 'invalid') ctx.err(`gate: ${p.input.reason}; it fails the gate as invalid_media and is not sent`);
 }
 
 const VALIDATION_CONCURRENCY = 16;
@@ -143,8 +158,11 @@ async function runDryRun(ctx: Context, planned: PlannedInput[], flags: GateFlags
     });
     return 0;
   }
-  ctx.out(`dry run: ${submits.length} evaluation${submits.length === 1 ? '' : 's'} to submit${planned.length > submits.length ? `, ${planned.length - submits.length} existing to gate` : ''}`);
-  for (const p of planned) ctx.out(`  ${p.input.kind === 'id' ? 'existing' : 'submit  '}  ${p.input.display}${p.prepared ? `  (${p.prepared.spec.taskType})` : ''}  threshold ${p.threshold}`);
+  const existing = planned.filter((p) => p.input.kind === 'id').length;
+  const broken = planned.filter((p) => p.input.kind === 'invalid').length;
+  ctx.out(`dry run: ${submits.length} evaluation${submits.length === 1 ? '' : 's'} to submit${existing ? `, ${existing} existing to gate` : ''}${broken ? `, ${broken} invalid file${broken === 1 ? '' : 's'} that will fail the gate` : ''}`);
+  const label = { id: 'existing', submit: 'submit  ', invalid: 'invalid ' } as const;
+  for (const p of planned) ctx.out(`  ${label[p.input.kind]}  ${p.input.display}${p.prepared ? `  (${p.prepared.spec.taskType})` : ''}  threshold ${p.threshold}`);
   ctx.out(price.price !== null ? `price: ${price.price}${price.currency ? ` ${price.currency}` : ''} per evaluation (${price.job_class}); total ${total}` : `price: unknown for job class ${price.job_class}`);
   ctx.out('nothing was sent');
   return 0;
@@ -165,9 +183,28 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags):
   const cap = wholeNumberFlag(flags.concurrency, '--concurrency', 1, 1000, DEFAULT_CONCURRENCY_CAP);
   const retryFailed = wholeNumberFlag(flags.retryFailed, '--retry-failed', 0, 10, 1);
   if (flags.maxCost !== undefined && !/^\d+(\.\d+)?$/.test(flags.maxCost.trim())) throw new UsageError(`--max-cost must be a non-negative decimal amount (got ${JSON.stringify(flags.maxCost)})`);
-  const planned = await planInputs(ctx, images, flags, threshold);
+  const { planned, skipped } = await planInputs(ctx, images, flags, threshold);
   await prepareReportTargets(flags);
+  reportSkipped(ctx, skipped);
+  reportInvalid(ctx, planned);
   if (flags.dryRun) return runDryRun(ctx, planned, flags);
+  const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
+  const decorate = (report: GateReport): GateReport => {
+    if (skipped.length) report.skipped = skipped.map((f) => f.path);
+    if (shard) report.shard = { index: shard.index, count: shard.count };
+    return report;
+  };
+
+  // Broken files named as images are decided here, never sent; the rest go to the scheduler.
+  const runnable = planned.filter((p) => p.input.kind !== 'invalid');
+  const invalid = planned.map((p) => (p.input.kind === 'invalid' ? invalidMediaResult(p.input.display, p.threshold, p.input.reason) : undefined));
+  if (!runnable.length) {
+    // An empty shard is a pass with no results, so a CI matrix leg with nothing to do is green;
+    // a folder of broken outputs fails without needing the service.
+    if (!planned.length) await ctx.apiSettings();
+    const decided = invalid.filter((d) => d !== undefined);
+    return finish(ctx, decorate(buildReport(decided.map((d) => d.result), decided.map((d) => d.exitCode), threshold)), [], flags, []);
+  }
 
   const settings = await ctx.apiSettings();
   const client = await ctx.client(settings);
@@ -177,15 +214,11 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags):
     const price = await lookupPrice(ctx, flags.jobClass ?? 'standard');
     checkMaxCost(flags.maxCost, price, price.price !== null ? multiplyDecimal(price.price, submits) : null, submits);
   }
-  if (!planned.length) {
-    // An empty shard: a pass with no results, so a CI matrix leg with nothing to do is green.
-    return finish(ctx, buildReport([], [], threshold), [], flags, []);
-  }
   const { runGate } = await import('../gate/run.js');
   const { AssetCache } = await import('../images/asset-cache.js');
   const needDetail = Boolean(flags.report || flags.junit);
-  const progress = await startProgress(ctx, `gate: submitting ${planned.length} images`);
-  const outcome = await runGate(planned, {
+  const progress = await startProgress(ctx, `gate: submitting ${runnable.length} images`);
+  const outcome = await runGate(runnable, {
     client,
     clock: ctx.clock,
     signal: ctx.signal,
@@ -205,7 +238,25 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags):
   }).finally(() => progress.stop());
 
   if (outcome.fatal) throw outcome.fatal;
-  const report = buildReport(outcome.results, outcome.exitCodes, threshold, outcome.interrupted ? [ExitCode.Interrupted] : []);
+  // Back into input order, the invalid files where they were found.
+  const results: GateResult[] = [];
+  const exitCodes: number[] = [];
+  const extras: GateResultExtra[] = [];
+  let next = 0;
+  planned.forEach((p, i) => {
+    const decided = invalid[i];
+    if (decided) {
+      results.push(decided.result);
+      exitCodes.push(decided.exitCode);
+      extras.push({});
+    } else {
+      results.push(outcome.results[next]);
+      exitCodes.push(outcome.exitCodes[next]);
+      extras.push(outcome.extras[next]);
+      next++;
+    }
+  });
+  const report = decorate(buildReport(results, exitCodes, threshold, outcome.interrupted ? [ExitCode.Interrupted] : []));
   if (outcome.interrupted) {
     ctx.err(`interrupted: ${outcome.submittedIds.length} evaluation(s) already submitted keep running on the server and may be billed (there is no cancel):`);
     for (const id of outcome.submittedIds) ctx.err(`  ${id}`);
@@ -217,7 +268,7 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags):
       ctx.err('hint: raise --timeout, or rerun the same gate later to pick them up');
     }
   }
-  return finish(ctx, report, outcome.extras, flags, outcome.submittedIds);
+  return finish(ctx, report, extras, flags, outcome.submittedIds);
 }
 
 async function finish(ctx: Context, report: GateReport, extras: GateResultExtra[] | undefined, flags: ReportTargets, _ids: string[]): Promise<number> {

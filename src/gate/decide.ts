@@ -52,6 +52,23 @@ export function decideResult(input: DecideInput): { result: GateResult; exitCode
 }
 
 /**
+ * A file with an image's extension that is empty or not an image: never sent, it fails the gate
+ * as the service fails undecodable media (`invalid_media`, exit 3), so a broken generation output
+ * is reported beside the images instead of passing unseen.
+ */
+export function invalidMediaResult(image: string, threshold: number, reason: string): { result: GateResult; exitCode: number } {
+  const decided = decideResult({
+    image,
+    threshold,
+    state: 'error',
+    error: { code: 'invalid_media', message: `not sent: ${reason}`, exit_code: ExitCode.EvaluationFailed },
+  });
+  decided.result.status_code = 'failed';
+  decided.result.failure_code = 'invalid_media';
+  return decided;
+}
+
+/**
  * Verdict true and score at least the threshold. Without a score only threshold 0 ("verdict
  * only") can pass: a bar above 0 is not met by a number nobody gave.
  */

@@ -24,4 +24,23 @@ export type GateInput =
       threshold?: number;
       shardKey: string;
       origin: string;
+    }
+  | {
+      /**
+       * A folder entry with an image extension that is empty or not an image by its content: never
+       * sent, reported as an `invalid_media` result so a broken output cannot pass unseen.
+       */
+      kind: 'invalid';
+      display: string;
+      /** Why it is not an image (`renders/shot-2.png is empty`). */
+      reason: string;
+      threshold?: number;
+      shardKey: string;
+      origin: string;
     };
+
+/** A file a folder (or glob) expansion passed over, and why. */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}

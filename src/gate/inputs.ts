@@ -1,11 +1,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileTypeFromFile } from 'file-type';
 import { UsageError } from '../errors.js';
 import { requireUuid } from '../validate.js';
 import { specFromFlags, type SubmitFlags } from '../commands/submit-flags.js';
 import { parseManifest } from './manifest.js';
-import type { GateInput } from './inputs-types.js';
+import { classifyGateFile } from './file-rule.js';
+import type { GateInput, SkippedFile } from './inputs-types.js';
 
 /**
  * Turns what `gate` was given into its list of inputs, in the order results are reported:
@@ -20,6 +20,8 @@ export interface CollectOptions {
   cwd: string;
   /** --threshold; every input without a threshold of its own gets this one. */
   thresholdFlag: number;
+  /** Receives the files folders passed over (not images by extension, hidden), in input order. */
+  skipped?: SkippedFile[];
 }
 
 export async function collectGateInputs(opts: CollectOptions): Promise<GateInput[]> {
@@ -28,8 +30,12 @@ export async function collectGateInputs(opts: CollectOptions): Promise<GateInput
     const argument = opts.images[i];
     const origin = `argument ${i + 1}`;
     const folder = await isFolder(argument, opts.cwd);
-    const images = folder ? await imagesInFolder(argument, path.resolve(opts.cwd, argument)) : [argument];
-    for (const display of images) {
+    const entries: FolderEntry[] = folder ? await expandFolder(argument, path.resolve(opts.cwd, argument), opts.skipped) : [{ display: argument }];
+    for (const { display, invalid } of entries) {
+      if (invalid !== undefined) {
+        inputs.push({ kind: 'invalid', display, reason: invalid, threshold: opts.thresholdFlag, shardKey: display, origin });
+        continue;
+      }
       const spec = specFromFlags(display, opts.flags);
       spec.baseDir = opts.cwd;
       inputs.push({ kind: 'submit', display, spec, threshold: opts.thresholdFlag, shardKey: display, origin });
@@ -59,51 +65,46 @@ async function isFolder(argument: string, cwd: string): Promise<boolean> {
   }
 }
 
+interface FolderEntry {
+  display: string;
+  /** Set when the file has an image extension but is not an image: why. */
+  invalid?: string;
+}
+
 /**
- * The image files directly inside a folder, by content, in byte-wise name order (the same order
- * on every machine and locale), as the user would type them: `shots/a.png`.
+ * The files directly inside a folder that are meant as images (by extension), in byte-wise name
+ * order (the same order on every machine and locale), as the user would type them:
+ * `shots/a.png`. Broken ones come back marked invalid; the rest are recorded as skipped.
  */
-async function imagesInFolder(argument: string, absDir: string): Promise<string[]> {
+async function expandFolder(argument: string, absDir: string, skipped: SkippedFile[] | undefined): Promise<FolderEntry[]> {
   let entries;
   try {
     entries = await readdir(absDir, { withFileTypes: true });
   } catch (err) {
     throw new UsageError(`${argument}: cannot read the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  const names = entries
-    .filter((e) => !e.name.startsWith('.') && (e.isFile() || e.isSymbolicLink()))
-    .map((e) => e.name)
-    .sort(compareBytes);
-  const keep = await mapLimit(names, 16, (name) => isImageFile(path.join(absDir, name)));
-  const images = names.filter((_, i) => keep[i]).map((name) => path.join(argument, name));
-  if (images.length === 0) {
+  // Subfolders are not entered (a folder means the files directly inside it), nor reported.
+  const names = entries.filter((e) => !e.isDirectory()).map((e) => e.name).sort(compareBytes);
+  const verdicts = await mapLimit(names, 16, (name) => classifyGateFile(path.join(absDir, name), path.join(argument, name)));
+  const kept: FolderEntry[] = [];
+  names.forEach((name, i) => {
+    const display = path.join(argument, name);
+    const verdict = verdicts[i];
+    if (verdict.kind === 'image') kept.push({ display });
+    else if (verdict.kind === 'invalid') kept.push({ display, invalid: verdict.reason });
+    else skipped?.push({ path: display, reason: verdict.reason });
+  });
+  if (kept.length === 0) {
     throw new UsageError(`${argument}: the folder holds no image files`, {
-      hint: 'gate takes the images directly inside a folder (not in subfolders), recognised by their content',
+      hint: `gate takes the files directly inside a folder (not in subfolders) whose extension is an image's (.png, .jpg, .webp, …)`,
     });
   }
-  return images;
-}
-
-// file-type files CAD drawings under image/ too; the API cannot judge those.
-const NOT_PICTURES = new Set(['image/vnd.dwg']);
-
-async function isImageFile(absPath: string): Promise<boolean> {
-  try {
-    const info = await stat(absPath);
-    if (!info.isFile()) return false;
-    const type = await fileTypeFromFile(absPath);
-    return type !== undefined && type.mime.startsWith('image/') && !NOT_PICTURES.has(type.mime);
-  } catch (err) {
-    // An unreadable file might well be an image: keep it, and let the image check say why it fails.
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'EACCES' || code === 'EPERM';
-  }
+  return kept;
 }
 
 function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
-
 /** Maps with at most `limit` calls in flight, keeping results in input order. */
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);

@@ -39,6 +39,10 @@ export interface GateReport {
   /** Sum of the results' costs, a decimal string. */
   cost: string;
   results: GateResult[];
+  /** Files a folder passed over (not named as images), as the user would type them; only when some were. */
+  skipped?: string[];
+  /** The slice this document covers, under --shard (so `gate merge` can check it has every shard once). */
+  shard?: { index: number; count: number };
 }
 
 /**

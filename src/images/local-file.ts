@@ -30,7 +30,7 @@ export async function inspectLocalImage(absPath: string, displayName: string): P
   } catch (err) {
     throw readProblem(err, displayName);
   }
-  if (size === 0) throw new UsageError(`${displayName} is empty`);
+  if (size === 0) throw new UsageError(`${displayName} is empty`, { code: 'invalid_media' });
   // Anything over the upload cap can go by neither route: inline data: URIs stop near 9 MB.
   if (size > MAX_UPLOAD_BYTES) throw tooLargeError(displayName, size);
 
@@ -42,6 +42,7 @@ export async function inspectLocalImage(absPath: string, displayName: string): P
   }
   if (!detected || !isAcceptedImageMime(detected.mime)) {
     throw new UsageError(`${displayName} is not an image (content looks like ${await describeContent(absPath, detected?.mime)})`, {
+      code: 'invalid_media',
       hint: 'accepted: PNG, JPEG, WebP, GIF, AVIF, BMP, TIFF, HEIC and other image formats, recognised by their content',
     });
   }

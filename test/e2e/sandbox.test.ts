@@ -12,21 +12,24 @@ beforeAll(() => {
 
 interface GateResult {
   image: string;
+  failure_code?: string | null;
+  evaluation_id?: string | null;
   passed: boolean;
   status_code: string;
   top_issues: string[] | null;
 }
 
 describe('--sandbox', () => {
-  it('gates the demo fixtures: good.png passes, blurry.png and dark.png fail on sharpness and exposure', async () => {
+  it('gates the demo fixtures: good.png passes, blurry.png and dark.png fail on sharpness and exposure, the text file named .png fails unsent', async () => {
     const r = await run(['gate', 'fixtures', '--sandbox', '--task-type', 'demo', '--json']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     const doc = parseJsonDocument(r.stdout);
-    expect(doc.exit_code).toBe(1);
+    expect(doc.exit_code).toBe(3);
     const byName = new Map<string, GateResult>(doc.results.map((x: GateResult) => [path.basename(x.image), x]));
-    // A folder means the image files directly inside it, in name order; not-an-image.png is not one.
+    // A folder means the files named as images directly inside it, in name order; a broken one
+    // (not-an-image.png holds text) is an invalid_media result, never sent.
     expect([...byName.keys()]).toEqual([...byName.keys()].sort());
-    expect(byName.has('not-an-image.png')).toBe(false);
+    expect(byName.get('not-an-image.png')).toMatchObject({ passed: false, status_code: 'failed', failure_code: 'invalid_media', evaluation_id: null });
 
     expect(byName.get('good.png')).toMatchObject({ status_code: 'completed', passed: true });
     const blurry = byName.get('blurry.png')!;

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { collectGateInputs, type CollectOptions } from '../../src/gate/inputs.js';
+import type { SkippedFile } from '../../src/gate/inputs-types.js';
 
 let dir: string;
 
@@ -49,18 +50,26 @@ async function usageMessage(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('collectGateInputs: folders', () => {
-  it('expands a folder to the images directly inside it, by content, in byte-wise name order', async () => {
-    const inputs = await collectGateInputs(options({ images: ['shots'] }));
-    expect(inputs.map((i) => i.display)).toEqual([
-      'shots/10.png',
-      'shots/9.png',
-      'shots/B.png',
-      'shots/_c.png',
-      'shots/a.png',
-      'shots/link.png',
-      'shots/renamed.txt',
-      'shots/é.png',
+  it('expands a folder to the files named as images directly inside it, in byte-wise name order', async () => {
+    const skipped: SkippedFile[] = [];
+    const all = await collectGateInputs(options({ images: ['shots'], skipped }));
+    expect(all.map((i) => [i.display, i.kind])).toEqual([
+      ['shots/10.png', 'submit'],
+      ['shots/9.png', 'submit'],
+      ['shots/B.png', 'submit'],
+      ['shots/_c.png', 'submit'],
+      ['shots/a.png', 'submit'],
+      ['shots/empty.png', 'invalid'],
+      ['shots/fake.png', 'invalid'],
+      ['shots/link.png', 'submit'],
+      ['shots/é.png', 'submit'],
     ]);
+    // A PNG named .txt is not meant as an image; hidden files are not either. Subfolders are not entered.
+    expect(skipped).toEqual([
+      { path: 'shots/.hidden.png', reason: 'hidden file' },
+      { path: 'shots/renamed.txt', reason: 'not an image file extension' },
+    ]);
+    const inputs = all.filter((i) => i.kind === 'submit');
     for (const input of inputs) {
       expect(input.kind).toBe('submit');
       expect(input.shardKey).toBe(input.display);
@@ -111,8 +120,9 @@ describe('collectGateInputs: order and sources', () => {
       'shots/B.png',
       'shots/_c.png',
       'shots/a.png',
+      'shots/empty.png',
+      'shots/fake.png',
       'shots/link.png',
-      'shots/renamed.txt',
       'shots/é.png',
       'm1.png',
       'm2.png',
@@ -138,5 +148,22 @@ describe('collectGateInputs: order and sources', () => {
 
   it('returns nothing for no input (the command decides that this is exit 2)', async () => {
     expect(await collectGateInputs(options({}))).toEqual([]);
+  });
+});
+
+describe('classifyGateFile: the rule for files found in a folder (or by a glob)', () => {
+  it('gates image extensions with image content, fails broken ones as invalid, skips the rest', async () => {
+    const { classifyGateFile } = await import('../../src/gate/file-rule.js');
+    const shots = path.join(dir, 'shots');
+    expect(await classifyGateFile(path.join(shots, 'a.png'), 'shots/a.png')).toEqual({ kind: 'image' });
+    expect(await classifyGateFile(path.join(shots, 'empty.png'), 'shots/empty.png')).toEqual({ kind: 'invalid', reason: 'shots/empty.png is empty' });
+    const fake = await classifyGateFile(path.join(shots, 'fake.png'), 'shots/fake.png');
+    expect(fake).toMatchObject({ kind: 'invalid' });
+    expect((fake as { reason: string }).reason).toMatch(/^shots\/fake\.png is not an image \(content looks like text\)/);
+    expect(await classifyGateFile(path.join(shots, 'renamed.txt'), 'shots/renamed.txt')).toMatchObject({ kind: 'skipped' });
+    expect(await classifyGateFile(path.join(shots, '.hidden.png'), 'shots/.hidden.png')).toMatchObject({ kind: 'skipped' });
+    // Extensions are matched in any case.
+    await writeFile(path.join(dir, 'UPPER.JPEG'), '');
+    expect(await classifyGateFile(path.join(dir, 'UPPER.JPEG'), 'UPPER.JPEG')).toMatchObject({ kind: 'invalid' });
   });
 });

@@ -1,0 +1,94 @@
+/**
+ * Issue #12: results a CI can trust. Each block pins one thing that used to give a wrong answer
+ * (or none) when the gate was tried as a new user would.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeApi } from '../helpers/fake-api.js';
+import { runCli, tempDir } from '../helpers/run-cli.js';
+
+const KEY = 'test-key';
+let api: FakeApi;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  api = await FakeApi.start();
+});
+afterAll(async () => {
+  await api.close();
+});
+beforeEach(() => {
+  api.reset();
+  api.setOutcome(() => ({ overall_passed: true, weighted_pass_rate: 0.9, durationMs: 100 }));
+  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir() };
+});
+
+async function png(file: string, color = '#336699'): Promise<void> {
+  await sharp({ create: { width: 16, height: 16, channels: 3, background: color } }).png().toFile(file);
+}
+
+describe('a folder of generation outputs (item 1)', () => {
+  let folder: string;
+  beforeAll(async () => {
+    folder = path.join(tempDir('rfe-outputs-'), 'renders');
+    fs.mkdirSync(folder);
+    await png(path.join(folder, 'shot-1.png'));
+    fs.writeFileSync(path.join(folder, 'shot-2.png'), '');
+    fs.writeFileSync(path.join(folder, 'shot-3.png'), 'Error: CUDA out of memory\n');
+    fs.writeFileSync(path.join(folder, 'log.txt'), 'generation log\n');
+    fs.writeFileSync(path.join(folder, 'prompts.json'), '{}\n');
+  });
+
+  it('fails empty and non-image .png files as invalid_media (exit 3) without sending them', async () => {
+    const r = await runCli(['gate', folder, '--task-type', 't', '--json'], env);
+    expect(r.code).toBe(3);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.results.map((x: { image: string }) => path.basename(x.image))).toEqual(['shot-1.png', 'shot-2.png', 'shot-3.png']);
+    expect(doc.results[0]).toMatchObject({ passed: true });
+    for (const broken of doc.results.slice(1)) {
+      expect(broken).toMatchObject({ passed: false, evaluation_id: null, status_code: 'failed', failure_code: 'invalid_media' });
+    }
+    expect(doc.counts).toMatchObject({ total: 3, passed: 1, errored: 2 });
+    expect(doc.exit_code).toBe(3);
+    // Only the good image was sent.
+    expect(api.find('POST', '/v1/evaluations')).toHaveLength(1);
+    // The other files are skipped, and said so.
+    expect(doc.skipped).toEqual([path.join(folder, 'log.txt'), path.join(folder, 'prompts.json')]);
+    expect(r.stderr).toMatch(/skipped 2 files/);
+    expect(r.stderr).not.toContain('log.txt');
+  });
+
+  it('the human table shows the broken files; --verbose names the skipped ones', async () => {
+    const r = await runCli(['gate', folder, '--task-type', 't', '--verbose'], env);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('shot-2.png');
+    expect(r.stdout).toMatch(/shot-3\.png.*invalid_media/);
+    expect(r.stdout).toContain('1/3 passed');
+    expect(r.stderr).toContain(`skipped ${path.join(folder, 'log.txt')}`);
+  });
+
+  it('a folder of only broken outputs fails without the service', async () => {
+    const only = tempDir('rfe-broken-');
+    fs.writeFileSync(path.join(only, 'a.png'), '');
+    const r = await runCli(['gate', only, '--task-type', 't', '--json'], { ...env, RUNFLOW_API_KEY: '' });
+    expect(r.code).toBe(3);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('a folder with no file named as an image exits 2 naming it', async () => {
+    const none = tempDir('rfe-none-');
+    fs.writeFileSync(path.join(none, 'readme.md'), '# hi\n');
+    const r = await runCli(['gate', none, '--task-type', 't'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(none);
+  });
+
+  it('an explicit file argument that is not an image still exits 2 before anything is sent', async () => {
+    const r = await runCli(['gate', path.join(folder, 'shot-1.png'), path.join(folder, 'shot-3.png'), '--task-type', 't'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('shot-3.png');
+    expect(api.requests).toHaveLength(0);
+  });
+});
