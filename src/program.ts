@@ -1,43 +1,9 @@
 import { Command, Option } from './commander.js';
-import type { Context, GlobalOptions } from './context.js';
+import type { Context } from './context.js';
 import { EXIT_CODE_TABLE } from './exit-codes.js';
 import { VERSION } from './version.js';
 import { CATALOG, targetCommands } from './commands/catalog.js';
-
-/** Adds the flags every command takes (SPEC §3) so they work after the command name too. */
-export function withGlobals(cmd: Command): Command {
-  return cmd
-    .option('--json', 'print one JSON document on stdout')
-    .option('--base-url <url>', 'API base URL (default https://api.runflow.io)')
-    .option('--org <id>', 'organization id (sent as X-Organization-Id)')
-    .option('--sandbox', 'run against the built-in local API (no key, no network)')
-    .option('--verbose', 'log requests, responses and retries on stderr')
-    .option('--no-color', 'plain output, no colour or spinner');
-}
-
-/**
- * Wraps a command's action: records the global flags on the context, runs the command and
- * stores the exit code it returns. Errors propagate to main(), the one place that maps them.
- */
-export function action<A extends unknown[]>(
-  ctx: Context,
-  run: (...args: A) => Promise<number | void>,
-): (...args: unknown[]) => Promise<void> {
-  return async (...args: unknown[]) => {
-    const cmd = args[args.length - 1] as Command;
-    const all = cmd.optsWithGlobals() as Partial<GlobalOptions>;
-    ctx.globals = {
-      json: Boolean(all.json),
-      baseUrl: all.baseUrl,
-      org: all.org,
-      sandbox: Boolean(all.sandbox),
-      verbose: Boolean(all.verbose),
-      color: all.color !== false,
-    };
-    const code = await run(...(args as A));
-    ctx.exitCode = typeof code === 'number' ? code : 0;
-  };
-}
+import { withGlobals } from './commands/define.js';
 
 export interface ProgramOptions {
   /** The arguments of this run: only the command they name is loaded. */
@@ -67,7 +33,9 @@ export async function createProgram(ctx: Context, opts: ProgramOptions = {}): Pr
     .addHelpText('after', '\nRun `runflow-eval help exit-codes` for the exit codes, `runflow-eval <command> --help` for a command.');
   withGlobals(program);
 
-  const wanted = new Set(opts.all ? CATALOG.map((c) => c.name) : targetCommands(opts.argv ?? []));
+  const targets = targetCommands(opts.argv ?? []);
+  const all = opts.all || CATALOG.some((c) => c.loadsAll && targets.includes(c.name));
+  const wanted = new Set(all ? CATALOG.map((c) => c.name) : targets);
   for (const entry of CATALOG) {
     if (wanted.has(entry.name)) (await entry.load())(program, ctx);
     else {

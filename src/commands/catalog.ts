@@ -11,6 +11,8 @@ export interface CatalogEntry {
   summary: string;
   /** Loads the module that registers the command with all its options. */
   load: () => Promise<Register>;
+  /** The command reads the whole tree (shell completion): a run of it loads every command. */
+  loadsAll?: boolean;
 }
 
 /**
@@ -33,7 +35,7 @@ export const CATALOG: readonly CatalogEntry[] = [
   { name: 'doctor', args: '', summary: 'check the setup: Node.js, config file, key, base URL, proxy, API reachability, key scopes and price', load: async () => (await import('./doctor.js')).registerDoctor },
   { name: 'sandbox', args: '', summary: 'run the built-in local Runflow API in the foreground (prints its base URL)', load: async () => (await import('./sandbox.js')).registerSandbox },
   { name: 'verify-signature', args: '', summary: 'check a callback body on stdin against its Runflow-Signature (exit 0 valid, 1 invalid)', load: async () => (await import('./verify-signature.js')).registerVerifySignature },
-  { name: 'completion', args: '<shell>', summary: 'print a shell completion script (bash, zsh or fish)', load: async () => (await import('./completion.js')).registerCompletion },
+  { name: 'completion', args: '<shell>', summary: 'print a shell completion script (bash, zsh or fish)', load: async () => (await import('./completion.js')).registerCompletion, loadsAll: true },
 ];
 
 /** Global flags that take a value, so their value is not mistaken for the command name. */

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { CONFIG_KEYS } from '../config/store.js';
 import { UsageError } from '../errors.js';
-import { action, withGlobals } from '../program.js';
+import { action, withGlobals } from './define.js';
 import { stripControl } from '../text.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
@@ -346,9 +346,9 @@ export function registerCompletion(program: Command, ctx: Context): void {
         if (!(SHELLS as readonly string[]).includes(chosen)) {
           throw new UsageError(`unknown shell ${JSON.stringify(shell)}: choose one of ${SHELLS.join(', ')}`);
         }
-        // Imported here, not at the top: program.ts imports this module to register it.
-        const { createProgram } = await import('../program.js');
-        ctx.out(completionScript(chosen as Shell, await createProgram(ctx, { all: true })));
+        // `program` is the root: the catalog marks this command `loadsAll`, so every command
+        // is registered in full by the time this runs (no import of program.ts, no cycle).
+        ctx.out(completionScript(chosen as Shell, program));
         return 0;
       }),
     );

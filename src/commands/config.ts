@@ -3,7 +3,7 @@ import { validateBaseUrl } from '../config/base-url.js';
 import { CONFIG_KEYS, isConfigKey, type ConfigKey } from '../config/store.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { action, withGlobals } from '../program.js';
+import { action, withGlobals } from './define.js';
 import { plainColumns } from './price.js';
 
 function requireKey(key: string): ConfigKey {

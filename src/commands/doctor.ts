@@ -15,7 +15,7 @@ import { CONFIG_KEYS } from '../config/store.js';
 import type { Context, Env } from '../context.js';
 import { CliError } from '../errors.js';
 import { ExitCode, worstExitCode } from '../exit-codes.js';
-import { action, withGlobals } from '../program.js';
+import { action, withGlobals } from './define.js';
 import { formatMoney } from '../render/format.js';
 import { oneLine } from '../text.js';
 import { USER_AGENT } from '../version.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Evaluation } from '../api/types.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { action, withGlobals } from '../program.js';
+import { action, withGlobals } from './define.js';
 import { maxLength, requireUuid } from '../validate.js';
 
 interface Flags {

@@ -14,7 +14,7 @@ import type { GateReport, GateResult, GateResultExtra } from '../gate/types.js';
 import type { SkippedFile } from '../gate/inputs-types.js';
 import { compareDecimals, isDecimalString, multiplyDecimal } from '../money.js';
 import { startProgress } from '../progress.js';
-import { action, withGlobals } from '../program.js';
+import { action, withGlobals } from './define.js';
 import { wholeNumberFlag } from '../validate.js';
 import { DEFAULT_EMBED, fetchEvaluation } from './get.js';
 import { fetchJobClasses } from './price.js';

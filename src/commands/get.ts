@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Evaluation } from '../api/types.js';
 import type { Context } from '../context.js';
-import { action, withGlobals } from '../program.js';
+import { action, withGlobals } from './define.js';
 import { requireUuid } from '../validate.js';
 import { ResponseFormatError } from '../api/errors.js';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { JobClass } from '../api/types.js';
 import type { Context } from '../context.js';
-import { action, withGlobals } from '../program.js';
+import { action, withGlobals } from './define.js';
 import { stripControl } from '../text.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
-import { action, withGlobals } from '../program.js';
+import { action, withGlobals } from './define.js';
 import { wholeNumberFlag } from '../validate.js';
 
 interface Flags {

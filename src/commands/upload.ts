@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { action, withGlobals } from '../program.js';
+import { action, withGlobals } from './define.js';
 
 async function runUpload(ctx: Context, files: string[]): Promise<number> {
   const { classifyImage } = await import('../images/classify.js');

@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { action, withGlobals } from '../program.js';
+import { action, withGlobals } from './define.js';
 
 /** Where receivers typically put the `Runflow-Signature` header for us when --signature is not given. */
 export const SIGNATURE_ENV = 'RUNFLOW_SIGNATURE';

@@ -6,7 +6,7 @@ import { explainFailure } from '../failure-codes.js';
 import { parseDuration, formatDuration } from '../duration.js';
 import { waitUntilTerminal } from '../poll.js';
 import { startProgress } from '../progress.js';
-import { action, withGlobals } from '../program.js';
+import { action, withGlobals } from './define.js';
 import { requireUuid } from '../validate.js';
 import { fetchEvaluation, printEvaluation, DEFAULT_EMBED } from './get.js';
 
