@@ -1,12 +1,11 @@
 import type { RunflowClient } from './api/client.js';
-import type { Evaluation, EvaluationRequest, ReferenceImage } from './api/types.js';
+import type { EvaluationRequest, ReferenceImage } from './api/types.js';
 import { UsageError } from './errors.js';
 import { classifyImage, type ImageInput } from './images/classify.js';
 import { prepareLocal, resolveImageForSubmit } from './images/resolve.js';
 import type { AssetCache } from './images/asset-cache.js';
 import { idempotencyKeyFor, freshIdempotencyKey } from './idempotency.js';
 import { isUuid, maxLength } from './validate.js';
-import { ResponseFormatError } from './api/errors.js';
 
 /** One reference image as the user gave it. */
 export interface RefSpec {
@@ -153,29 +152,4 @@ export async function buildRequest(prepared: PreparedSubmission, opts: BuildOpti
   const baseKey = opts.idempotencyKey ?? (opts.resubmit ? freshIdempotencyKey() : idempotencyKeyFor(body, { image: image.contentHash, refs: refHashes }));
   const idempotencyKey = opts.keySuffix ? `${baseKey}${opts.keySuffix}` : baseKey;
   return { body, idempotencyKey };
-}
-
-export interface SubmitOptions {
-  deadline: number;
-  signal?: AbortSignal;
-  onRateLimited?: (info: { retryAfterMs?: number }) => void;
-}
-
-/**
- * POST /v1/evaluations. A 429 here means too many evaluations in flight, which clears as they
- * finish, so it is retried until the deadline rather than five times (SPEC §6).
- */
-export async function postEvaluation(client: RunflowClient, built: BuiltRequest, opts: SubmitOptions): Promise<{ record: Evaluation; text: string }> {
-  const res = await client.request<Evaluation>('POST', '/v1/evaluations', {
-    body: built.body,
-    idempotencyKey: built.idempotencyKey,
-    retry429Until: opts.deadline,
-    signal: opts.signal,
-    onRateLimited: opts.onRateLimited,
-  });
-  const record = res.data;
-  if (!record || typeof record !== 'object' || typeof record.id !== 'string' || !record.id) {
-    throw new ResponseFormatError('POST /v1/evaluations answered without an evaluation id');
-  }
-  return { record, text: res.text };
 }

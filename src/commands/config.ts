@@ -4,7 +4,7 @@ import { CONFIG_KEYS, isConfigKey, type ConfigKey } from '../config/store.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { action, withGlobals } from './define.js';
-import { plainColumns } from './price.js';
+import { plainColumns } from '../render/columns.js';
 
 function requireKey(key: string): ConfigKey {
   if (!isConfigKey(key)) throw new UsageError(`unknown config key ${JSON.stringify(key)}; known keys: ${CONFIG_KEYS.join(', ')}`);

@@ -31,6 +31,7 @@ async function runLogin(ctx: Context): Promise<number> {
   const key = await readKey(ctx);
   const settings = await ctx.apiSettings({ requireKey: false });
   const { RunflowClient } = await import('../api/client.js');
+  const { getMe } = await import('../api/auth.js');
   const { USER_AGENT } = await import('../version.js');
   const client = new RunflowClient({
     baseUrl: settings.baseUrl,
@@ -45,7 +46,7 @@ async function runLogin(ctx: Context): Promise<number> {
   let account: unknown;
   try {
     // Check the key before storing it, so a typo is caught now rather than at the next command.
-    account = (await client.request('GET', '/v1/auth/me')).data;
+    account = (await getMe(client)).data;
   } finally {
     await client.close();
   }

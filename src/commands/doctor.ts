@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
 import { ConnectionError, RequestTimeoutError, ResponseFormatError } from '../api/errors.js';
+import { getHealth, getMe, HEALTH_PATH } from '../api/auth.js';
+import { JOB_CLASSES_PATH, jobClassesOf, requestJobClasses } from '../api/job-classes.js';
 import { proxySettings } from '../api/proxy.js';
 import { isLoopbackHost, validateBaseUrl } from '../config/base-url.js';
 import { DEFAULT_BASE_URL, type Resolved } from '../config/resolve.js';
@@ -19,7 +21,6 @@ import { action, withGlobals } from './define.js';
 import { formatMoney } from '../render/format.js';
 import { oneLine } from '../text.js';
 import { USER_AGENT } from '../version.js';
-import { jobClassesOf } from './price.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -399,11 +400,11 @@ async function runChecks(ctx: Context, report: (r: CheckResult) => void): Promis
   };
   try {
     // Reachability needs no key, so it runs even when there is none.
-    const healthUrl = `${baseUrl}/v1/health`;
+    const healthUrl = `${baseUrl}${HEALTH_PATH}`;
     let unreachable = false;
     const started = ctx.clock.now();
     try {
-      const res = await client.request('GET', '/v1/health');
+      const res = await getHealth(client);
       const ms = Math.round(ctx.clock.now() - started);
       report(pass('health', names.health, `${healthUrl} answered ${res.status} in ${ms} ms`, { latency_ms: ms }));
     } catch (err) {
@@ -438,7 +439,7 @@ async function runChecks(ctx: Context, report: (r: CheckResult) => void): Promis
 
     let keyRejected = false;
     try {
-      const me = await client.request('GET', '/v1/auth/me');
+      const me = await getMe(client);
       const missing = missingScopes(me.data);
       if (missing.length > 0) {
         report(warn('auth', names.me, `${describeMe(me.data)}, but the key lacks ${missing.join(' and ')}`, `create a key with the evaluations:create and evaluations:read scopes at ${KEYS_PAGE}`));
@@ -458,10 +459,10 @@ async function runChecks(ctx: Context, report: (r: CheckResult) => void): Promis
 
     let jobClasses: unknown;
     try {
-      const res = await client.request('GET', '/v1/evaluations/job-classes');
+      const res = await requestJobClasses(client);
       jobClasses = res.data;
       const count = jobClassesOf(res.data)?.length;
-      report(pass('read_scope', names.read, `GET /v1/evaluations/job-classes answered ${res.status}${count === undefined ? '' : ` (${count} job class${count === 1 ? '' : 'es'})`}`));
+      report(pass('read_scope', names.read, `GET ${JOB_CLASSES_PATH} answered ${res.status}${count === undefined ? '' : ` (${count} job class${count === 1 ? '' : 'es'})`}`));
     } catch (err) {
       rethrowAbort(err);
       if (err instanceof CliError && err.status === 403) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Evaluation } from '../api/types.js';
+import { patchFeedback } from '../api/evaluations.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { action, withGlobals } from './define.js';
@@ -20,7 +20,7 @@ async function runFeedback(ctx: Context, rawId: string, flags: Flags): Promise<n
   maxLength(flags.reason, 4000, '--reason');
   const body = flags.clear ? { is_positive: null, reason: null } : { is_positive: Boolean(flags.up), reason: flags.reason ?? null };
   const client = await ctx.client();
-  const res = await client.request<Evaluation>('PATCH', `/v1/evaluations/${id}/feedback`, { body });
+  const res = await patchFeedback(client, id, body);
   if (ctx.globals.json) ctx.out(res.text.trim() || 'null');
   else ctx.err(flags.clear ? `Cleared feedback on ${id}` : `Recorded ${flags.up ? 'positive' : 'negative'} feedback on ${id}`);
   return 0;

@@ -16,10 +16,10 @@ import { compareDecimals, isDecimalString, multiplyDecimal } from '../money.js';
 import { startProgress } from '../progress.js';
 import { action, withGlobals } from './define.js';
 import { wholeNumberFlag } from '../validate.js';
-import { DEFAULT_EMBED, fetchEvaluation } from './get.js';
-import { fetchJobClasses } from './price.js';
-import { addSubmitFlags, type SubmitFlags } from './submit-flags.js';
-import { DEFAULT_TIMEOUT } from './wait.js';
+import { DEFAULT_EMBED, fetchEvaluation } from '../api/evaluations.js';
+import { fetchJobClasses } from '../api/job-classes.js';
+import { addSubmitFlags, type SubmitFlags } from '../evaluations/submit-flags.js';
+import { DEFAULT_TIMEOUT } from '../evaluations/wait.js';
 
 interface GateFlags extends SubmitFlags, ReportTargets {
   manifest?: string;

@@ -3,8 +3,8 @@ import type { Context } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { action, withGlobals } from './define.js';
-import { addSubmitFlags, specFromFlags, type SubmitFlags } from './submit-flags.js';
-import { DEFAULT_TIMEOUT, waitAndReport } from './wait.js';
+import { addSubmitFlags, specFromFlags, type SubmitFlags } from '../evaluations/submit-flags.js';
+import { DEFAULT_TIMEOUT, waitAndReport } from '../evaluations/wait.js';
 
 interface Flags extends SubmitFlags {
   wait?: boolean;
@@ -20,7 +20,8 @@ async function runSubmit(ctx: Context, image: string, flags: Flags): Promise<num
     if (!flags.idempotencyKey.trim() || flags.idempotencyKey.length > 255) throw new UsageError('--idempotency-key must be 1-255 characters');
   }
   // Loaded on use: file-type and the upload code are not needed for --help or other commands.
-  const { buildRequest, postEvaluation, prepareSubmission } = await import('../submission.js');
+  const { buildRequest, prepareSubmission } = await import('../submission.js');
+  const { postEvaluation } = await import('../api/evaluations.js');
   const { AssetCache } = await import('../images/asset-cache.js');
   // Everything that can be checked offline is checked before the first request.
   const prepared = await prepareSubmission(specFromFlags(image, flags));

@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { requireUuid } from '../validate.js';
-import { specFromFlags, type SubmitFlags } from '../commands/submit-flags.js';
+import { specFromFlags, type SubmitFlags } from '../evaluations/submit-flags.js';
 import { parseManifest } from './manifest.js';
 import { classifyGateFile } from './file-rule.js';
 import type { GateInput, SkippedFile } from './inputs-types.js';

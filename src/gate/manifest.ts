@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { MAX_REFERENCES, type RefSpec, type SubmissionSpec } from '../submission.js';
-import { specFromFlags, type SubmitFlags } from '../commands/submit-flags.js';
+import { specFromFlags, type SubmitFlags } from '../evaluations/submit-flags.js';
 import type { GateInput } from './inputs-types.js';
 
 /**

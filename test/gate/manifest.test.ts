@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { canonicalJson, closestKey, manifestKeyName, parseManifest } from '../../src/gate/manifest.js';
 import type { GateInput } from '../../src/gate/inputs-types.js';
-import type { SubmitFlags } from '../../src/commands/submit-flags.js';
+import type { SubmitFlags } from '../../src/evaluations/submit-flags.js';
 
 const source = { name: 'manifest.jsonl', baseDir: '/data/set' };
 

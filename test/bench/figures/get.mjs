@@ -9,7 +9,7 @@ import { median } from '../lib/stats.mjs';
 import { smallPngDataUri } from '../lib/images.mjs';
 
 const GOAL_RATIO = 1.5;
-/** What `get` asks for by default (src/commands/get.ts DEFAULT_EMBED). */
+/** What `get` asks for by default (src/api/evaluations.ts DEFAULT_EMBED). */
 const DEFAULT_EMBED = 'judges,action,gate_failures';
 
 export async function getFigure({ runs, env, sandbox }) {

@@ -1,0 +1,68 @@
+import { fetchEvaluation } from '../api/evaluations.js';
+import type { Context } from '../context.js';
+import { isAbort } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { explainFailure } from '../failure-codes.js';
+import { parseDuration, formatDuration } from '../duration.js';
+import { waitUntilTerminal } from '../poll.js';
+import { startProgress } from '../progress.js';
+import { printEvaluation } from '../render/print-evaluation.js';
+
+export const DEFAULT_TIMEOUT = '10m';
+
+export interface WaitFlags {
+  timeout?: string;
+  interval?: string;
+  embed?: string;
+}
+
+/**
+ * Waits for one evaluation and prints it. Exit 0 on completed (whatever the verdict), 3 on
+ * failed, 6 at the deadline (with the last record seen), 130 on Ctrl-C; shared by `wait` and
+ * `submit --wait`.
+ */
+export async function waitAndReport(ctx: Context, id: string, flags: WaitFlags, deadline: number): Promise<number> {
+  const intervalMs = flags.interval !== undefined ? parseDuration(flags.interval, '--interval') : undefined;
+  const started = ctx.clock.now();
+  const progress = await startProgress(ctx, `waiting for ${id}`);
+  try {
+    const outcome = await waitUntilTerminal(
+      () => fetchEvaluation(ctx, id, flags.embed, ctx.signal),
+      {
+        clock: ctx.clock,
+        deadline,
+        signal: ctx.signal,
+        intervalMs,
+        onUpdate: (latest) => progress.update(`${id}: ${latest.record.status_code ?? 'unknown'} (${formatDuration(ctx.clock.now() - started)})`),
+        onTransientError: (err) => ctx.debug(`poll failed, will retry: ${(err as Error).message}`),
+      },
+    );
+    progress.stop();
+    if (outcome.kind === 'deadline') {
+      const status = outcome.latest?.record.status_code ?? 'unknown';
+      if (ctx.globals.json) {
+        if (outcome.latest) ctx.out(outcome.latest.text.trim());
+        else ctx.json({ error: { code: 'timeout', message: `evaluation ${id} did not finish before the deadline`, status: null, exit_code: ExitCode.Timeout, details: { ids: [id] } } });
+      }
+      ctx.err(`error: evaluation ${id} is still ${status} after ${formatDuration(deadline - started)}`);
+      ctx.err(`hint: run \`runflow-eval wait ${id}\` again later, or raise --timeout`);
+      return ExitCode.Timeout;
+    }
+    await printEvaluation(ctx, outcome.latest);
+    if (outcome.latest.record.status_code === 'failed') {
+      const code = outcome.latest.record.failure_code ?? 'unknown';
+      ctx.err(`error: evaluation ${id} failed: ${String(code)} (${explainFailure(code)})`);
+      return ExitCode.EvaluationFailed;
+    }
+    return ExitCode.Success;
+  } catch (err) {
+    progress.stop();
+    if (isAbort(err) && ctx.signal.aborted) {
+      ctx.err(`interrupted; evaluation ${id} keeps running on the server`);
+      ctx.err(`resume with: runflow-eval wait ${id}`);
+      if (ctx.globals.json) ctx.json({ error: { code: 'interrupted', message: 'interrupted', status: null, exit_code: 130, details: { ids: [id] } } });
+      return ExitCode.Interrupted;
+    }
+    throw err;
+  }
+}
