@@ -29,6 +29,9 @@ export async function createProgram(ctx: Context, opts: ProgramOptions = {}): Pr
       outputError: (s, write) => write(s),
     })
     .showSuggestionAfterError(true)
+    // A subcommand's flags belong to it (`gate merge a.json --junit x` is merge's --junit, not
+    // gate's); every command repeats the global flags, so they still work anywhere.
+    .enablePositionalOptions()
     .helpCommand(false)
     .addHelpText('after', '\nRun `runflow-eval help exit-codes` for the exit codes, `runflow-eval <command> --help` for a command.');
   withGlobals(program);

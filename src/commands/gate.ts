@@ -281,7 +281,8 @@ async function finish(ctx: Context, report: GateReport, extras: GateResultExtra[
   return report.exit_code;
 }
 
-async function runMerge(ctx: Context, files: string[], flags: ReportTargets): Promise<number> {
+async function runMerge(ctx: Context, files: string[], flags: ReportTargets, cmd: Command): Promise<number> {
+  refuseGateFlags(cmd);
   await prepareReportTargets(flags);
   const docs = [];
   for (const file of files) {
@@ -291,7 +292,26 @@ async function runMerge(ctx: Context, files: string[], flags: ReportTargets): Pr
       throw new UsageError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
-  return finish(ctx, mergeReports(docs), undefined, flags, []);
+  const report = mergeReports(docs, { warn: (line) => ctx.err(`warning: ${line}`) });
+  return finish(ctx, report, undefined, flags, []);
+}
+
+/**
+ * `gate --threshold 0.9 merge …` would parse, but merge re-decides nothing: the shards' results
+ * carry their own thresholds. A flag that would be ignored is refused instead.
+ */
+function refuseGateFlags(cmd: Command): void {
+  const gate = cmd.parent;
+  if (!gate) return;
+  const globals = new Set(['json', 'baseUrl', 'org', 'sandbox', 'verbose', 'color']);
+  const given = gate.options
+    .filter((o) => !globals.has(o.attributeName()) && gate.getOptionValueSource(o.attributeName()) === 'cli')
+    .map((o) => o.long ?? o.flags);
+  if (given.length) {
+    throw new UsageError(`gate merge does not take ${given.join(', ')}`, {
+      hint: 'merge takes the shards\' documents and --json, --json-file, --junit, --report; the shards\' results keep the thresholds they were judged by',
+    });
+  }
 }
 
 function addReportFlags(cmd: Command): Command {
@@ -303,6 +323,7 @@ function addReportFlags(cmd: Command): Command {
 
 export function registerGate(program: Command, ctx: Context): void {
   const gate = withGlobals(program.command('gate'))
+    .enablePositionalOptions()
     .description('submit images, wait for every verdict, and exit non-zero unless all pass (the CI quality gate)')
     .argument('[image...]', 'images: https:// URLs, runflow://assets/<uuid>, data: URIs, local files, or folders of images');
   addSubmitFlags(gate, { perImageKey: false })
@@ -321,6 +342,6 @@ export function registerGate(program: Command, ctx: Context): void {
   addReportFlags(withGlobals(gate.command('merge')))
     .description('combine the --json results of gate shards and exit as one gate would (an image named merge: ./merge)')
     .argument('<file...>', 'gate --json documents')
-    .action(action(ctx, (files: string[], flags: ReportTargets) => runMerge(ctx, files, flags)));
+    .action(action(ctx, (files: string[], flags: ReportTargets, cmd: Command) => runMerge(ctx, files, flags, cmd)));
 }
 

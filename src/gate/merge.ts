@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
 import { buildReport, exitCodeOfResult } from './decide.js';
@@ -17,26 +19,101 @@ import type { GateReport, GateResult } from './types.js';
 // broken shard can never merge into a pass.
 const RUN_LEVEL_CODES = new Set<number>([ExitCode.Interrupted, ExitCode.Usage, ExitCode.Auth, ExitCode.Api]);
 
-export function mergeReports(docs: Array<{ name: string; text: string }>): GateReport {
+export interface MergeOptions {
+  /** Told about results dropped because another document already held them. */
+  warn?: (line: string) => void;
+}
+
+export function mergeReports(docs: Array<{ name: string; text: string }>, opts: MergeOptions = {}): GateReport {
   if (docs.length === 0) throw new UsageError('gate merge needs at least one file (the --json output of each shard)');
+  const parsed = docs.map((doc) => ({ name: doc.name, ...parseGateDocument(doc.name, doc.text) }));
+  checkShards(parsed);
   const results: GateResult[] = [];
   const extraCodes: number[] = [];
   const thresholds: number[] = [];
-  for (const doc of docs) {
-    const report = parseGateDocument(doc.name, doc.text);
-    results.push(...report.results);
+  const skipped = new Set<string>();
+  // An evaluation belongs to one input: a second copy of it (the same file given twice, or an
+  // artefact downloaded into two folders) is dropped, never counted again.
+  const seen = new Map<string, string>();
+  for (const report of parsed) {
+    for (const result of report.results) {
+      const id = typeof result.evaluation_id === 'string' && result.evaluation_id ? result.evaluation_id : undefined;
+      const earlier = id !== undefined ? seen.get(id) : undefined;
+      if (earlier !== undefined) {
+        opts.warn?.(`gate merge: ${report.name}: ${result.image} (${id}) is already in ${earlier}; counted once`);
+        continue;
+      }
+      if (id !== undefined) seen.set(id, report.name);
+      results.push(result);
+    }
+    for (const file of report.skipped) skipped.add(file);
     thresholds.push(report.threshold);
     if (RUN_LEVEL_CODES.has(report.exit_code)) extraCodes.push(report.exit_code);
   }
   // Shards of one gate share a threshold; if they do not, the first file's stands at the top and
   // each result still carries the threshold it was judged by.
-  return buildReport(results, results.map(exitCodeOfResult), thresholds[0], extraCodes);
+  const merged = buildReport(results, results.map(exitCodeOfResult), thresholds[0], extraCodes);
+  if (skipped.size) merged.skipped = [...skipped];
+  return merged;
+}
+
+/**
+ * Shard documents say which slice they are: a merge must hold each slice of one split exactly
+ * once, or its verdict would be about some other set of images than the gate's.
+ */
+function checkShards(docs: Array<{ name: string; shard?: { index: number; count: number } }>): void {
+  const sharded = docs.filter((d) => d.shard !== undefined);
+  const whole = docs.filter((d) => d.shard === undefined);
+  const sameFile = new Map<string, string>();
+  for (const d of docs) {
+    const key = pathKey(d.name);
+    const first = sameFile.get(key);
+    if (first !== undefined) throw new UsageError(`gate merge: ${d.name} is given twice; each shard's document counts once`);
+    sameFile.set(key, d.name);
+  }
+  if (!sharded.length) return;
+  if (whole.length) {
+    throw new UsageError(`gate merge: ${whole.map((d) => d.name).join(', ')} ${whole.length === 1 ? 'is not a shard' : 'are not shards'} (no "shard" in the document) but ${sharded[0].name} is shard ${sharded[0].shard!.index}/${sharded[0].shard!.count}`, {
+      hint: 'merge the documents of one --shard split, each once',
+    });
+  }
+  const count = sharded[0].shard!.count;
+  const other = sharded.find((d) => d.shard!.count !== count);
+  if (other) {
+    throw new UsageError(`gate merge: ${sharded[0].name} is shard ${sharded[0].shard!.index}/${count} but ${other.name} is shard ${other.shard!.index}/${other.shard!.count}; the shards of one gate share their count`);
+  }
+  const byIndex = new Map<number, string[]>();
+  for (const d of sharded) byIndex.set(d.shard!.index, [...(byIndex.get(d.shard!.index) ?? []), d.name]);
+  const duplicated = [...byIndex].filter(([, names]) => names.length > 1);
+  if (duplicated.length) {
+    const [index, names] = duplicated[0];
+    throw new UsageError(`gate merge: shard ${index}/${count} is given more than once (${names.join(', ')})`, {
+      hint: 'give each shard’s document once',
+    });
+  }
+  const missing = [];
+  for (let i = 1; i <= count; i++) if (!byIndex.has(i)) missing.push(`${i}/${count}`);
+  if (missing.length) {
+    throw new UsageError(`gate merge: missing shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (got ${[...byIndex.keys()].sort((a, b) => a - b).map((i) => `${i}/${count}`).join(', ')})`, {
+      hint: 'a merge without every shard would judge only part of the images; rerun the missing shard or download its document',
+    });
+  }
+}
+
+function pathKey(name: string): string {
+  try {
+    return realpathSync(path.resolve(name));
+  } catch {
+    return path.resolve(name);
+  }
 }
 
 interface ShardDocument {
   threshold: number;
   exit_code: number;
   results: GateResult[];
+  skipped: string[];
+  shard?: { index: number; count: number };
 }
 
 function parseGateDocument(name: string, text: string): ShardDocument {
@@ -65,7 +142,15 @@ function parseGateDocument(name: string, text: string): ShardDocument {
   });
   const threshold = typeof doc.threshold === 'number' ? doc.threshold : (results[0]?.threshold ?? 0);
   const exitCode = typeof doc.exit_code === 'number' ? doc.exit_code : ExitCode.Success;
-  return { threshold, exit_code: exitCode, results };
+  const skipped = Array.isArray(doc.skipped) ? doc.skipped.filter((f): f is string => typeof f === 'string') : [];
+  let shard: ShardDocument['shard'];
+  if (doc.shard !== undefined && doc.shard !== null) {
+    const sh = doc.shard as Record<string, unknown>;
+    const ok = isObject(sh) && Number.isInteger(sh.index) && Number.isInteger(sh.count) && (sh.count as number) >= 1 && (sh.index as number) >= 1 && (sh.index as number) <= (sh.count as number);
+    if (!ok) throw new UsageError(`${name}: "shard" must be {"index": i, "count": n} with 1 ≤ i ≤ n`);
+    shard = { index: sh.index as number, count: sh.count as number };
+  }
+  return { threshold, exit_code: exitCode, results, skipped, shard };
 }
 
 function notAGateReport(name: string): UsageError {

@@ -92,3 +92,82 @@ describe('a folder of generation outputs (item 1)', () => {
     expect(api.requests).toHaveLength(0);
   });
 });
+
+describe('gate merge (item 2)', () => {
+  const url = (name: string) => `https://img.example.com/${name}.png`;
+  const inputs = Array.from({ length: 6 }, (_, i) => url(`m-${i}`));
+
+  async function shards(count: number): Promise<string[]> {
+    const out = tempDir('rfe-shards-');
+    const files = [];
+    for (let i = 1; i <= count; i++) {
+      const file = path.join(out, `shard-${i}.json`);
+      const r = await runCli(['gate', ...inputs, '--task-type', 't', '--shard', `${i}/${count}`, '--json-file', file], env);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(fs.readFileSync(file, 'utf8')).shard).toEqual({ index: i, count });
+      files.push(file);
+    }
+    return files;
+  }
+
+  it('writes every report: --json-file, --junit, --report and the step summary', async () => {
+    const files = await shards(2);
+    const out = tempDir('rfe-merged-');
+    const summary = path.join(out, 'summary.md');
+    const r = await runCli(
+      ['gate', 'merge', ...files, '--json-file', path.join(out, 'all.json'), '--junit', path.join(out, 'junit.xml'), '--report', path.join(out, 'all.html')],
+      { ...env, GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary },
+    );
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(fs.readFileSync(path.join(out, 'all.json'), 'utf8'));
+    expect(doc.counts).toMatchObject({ total: 6, passed: 6 });
+    expect(doc.shard).toBeUndefined();
+    expect(fs.readFileSync(path.join(out, 'junit.xml'), 'utf8')).toContain('tests="6"');
+    expect(fs.readFileSync(path.join(out, 'all.html'), 'utf8').match(/data-testid="result-row"/g)).toHaveLength(6);
+    expect(fs.readFileSync(summary, 'utf8')).toContain(url('m-0'));
+  });
+
+  it('refuses flags it does not take, wherever they are written', async () => {
+    const files = await shards(1);
+    for (const argv of [
+      ['gate', 'merge', ...files, '--threshold', '0.8'],
+      ['gate', '--threshold', '0.8', 'merge', ...files],
+    ]) {
+      const r = await runCli(argv, env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--threshold');
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('refuses a missing or a duplicated shard, naming it', async () => {
+    const files = await shards(3);
+    const missing = await runCli(['gate', 'merge', files[0], files[2], '--json'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/missing shard 2\/3/);
+    expect(JSON.parse(missing.stdout).error.exit_code).toBe(2);
+
+    const copy = path.join(tempDir(), 'copy-of-1.json');
+    fs.copyFileSync(files[0], copy);
+    const duplicated = await runCli(['gate', 'merge', ...files, copy], env);
+    expect(duplicated.code).toBe(2);
+    expect(duplicated.stderr).toContain('shard 1/3');
+    expect(duplicated.stderr).toContain('copy-of-1.json');
+  });
+
+  it('never counts a result twice (item 10: `gate merge a.json a.json`)', async () => {
+    const out = tempDir();
+    const file = path.join(out, 'a.json');
+    await runCli(['gate', url('x'), url('y'), '--task-type', 't', '--json-file', file], env);
+    const twice = await runCli(['gate', 'merge', file, file, '--json'], env);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('given twice');
+    // The same document under another name: its results are counted once.
+    const copy = path.join(out, 'b.json');
+    fs.copyFileSync(file, copy);
+    const copied = await runCli(['gate', 'merge', file, copy, '--json'], env);
+    expect(copied.code).toBe(0);
+    expect(JSON.parse(copied.stdout).counts.total).toBe(2);
+    expect(copied.stderr).toMatch(/counted once/);
+  });
+});
