@@ -160,6 +160,22 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
     }
   };
 
+  /**
+   * A replayed POST (a rerun) can answer with an evaluation that already finished, but a POST
+   * never carries the embedded detail; the reports that asked for it (judges, action…) need it.
+   */
+  const withDetail = async (record: Evaluation): Promise<Evaluation> => {
+    const wanted = (opts.embed ?? '').split(',').map((e) => e.trim()).filter((e) => e && e !== 'none');
+    if (!wanted.some((name) => record[name] === undefined)) return record;
+    try {
+      return (await opts.fetchEvaluation(record.id as string, opts.embed, runSignal, onResponse)).record;
+    } catch (err) {
+      if (runSignal.aborted) throw err;
+      opts.debug?.(`could not fetch the detail of ${record.id}: ${(err as Error).message}; reporting without it`);
+      return record;
+    }
+  };
+
   const runExisting = async (index: number, p: PlannedInput & { input: { kind: 'id' } }) => {
     const latest: { record?: Evaluation } = {};
     submittedIds.push(p.input.id);
@@ -219,7 +235,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
         latest.record = submitted.record;
         progress();
         const startedAt = clock.now();
-        const record = isTerminal(submitted.record) ? submitted.record : await pollUntilTerminal(id, startedAt, false, latest);
+        const record = isTerminal(submitted.record) ? await withDetail(submitted.record) : await pollUntilTerminal(id, startedAt, false, latest);
         lastRecord = record;
         const transient = record.status_code === 'failed' && TRANSIENT_FAILURES.includes(String(record.failure_code));
         if (transient && attempt < opts.retryFailed) {

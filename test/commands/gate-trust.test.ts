@@ -171,3 +171,20 @@ describe('gate merge (item 2)', () => {
     expect(copied.stderr).toMatch(/counted once/);
   });
 });
+
+describe('a rerun keeps the detail its reports need (item 3)', () => {
+  it('a replayed POST that returns a finished record is completed with its judges and action', async () => {
+    const image = 'https://img.example.com/rerun-fail.png';
+    api.setOutcome(() => ({ overall_passed: false, weighted_pass_rate: 0.5, durationMs: 50 }));
+    const first = await runCli(['gate', image, '--task-type', 't', '--prompt', 'a red shoe'], env);
+    expect(first.code).toBe(1);
+    const out = tempDir('rfe-rerun-');
+    const again = await runCli(['gate', image, '--task-type', 't', '--prompt', 'a red shoe', '--report', path.join(out, 'r.html'), '--junit', path.join(out, 'j.xml')], env);
+    expect(again.code).toBe(1);
+    expect(api.evaluations.size).toBe(1);
+    const html = fs.readFileSync(path.join(out, 'r.html'), 'utf8');
+    expect(html).toContain('Prompt adherence');
+    expect(html).toContain('plain neutral background');
+    expect(fs.readFileSync(path.join(out, 'j.xml'), 'utf8')).toContain('Prompt adherence');
+  });
+});
