@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { RunflowClient } from './api/client.js';
 import { systemClock, type Clock } from './clock.js';
 import { validateBaseUrl } from './config/base-url.js';
@@ -5,6 +8,7 @@ import { configDir } from './config/paths.js';
 import { resolveApiKey, resolveBaseUrl, resolveOrgId, type Resolved } from './config/resolve.js';
 import { ConfigStore } from './config/store.js';
 import { missingKeyError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
 import type { IO } from './io.js';
 import { USER_AGENT } from './version.js';
 
@@ -41,6 +45,8 @@ export class Context {
   /** What the command decided; main() returns it. */
   exitCode = 0;
   #config?: ConfigStore;
+  /** Under --sandbox: a throwaway config folder, so nothing real is read or written. */
+  #sandboxConfig?: ConfigStore;
   #client?: RunflowClient;
   #sandbox?: { url: string; close(): Promise<void> };
   #cleanups: Array<() => Promise<void> | void> = [];
@@ -53,6 +59,12 @@ export class Context {
 
   get signal(): AbortSignal {
     return this.abort.signal;
+  }
+
+  /** 130 after Ctrl-C, 143 after SIGTERM (a CI runner cancelling the job). */
+  get interruptExitCode(): 130 | 143 {
+    const reason = this.abort.signal.reason as { code?: string } | undefined;
+    return this.abort.signal.aborted && reason?.code === 'SIGTERM' ? ExitCode.Terminated : ExitCode.Interrupted;
   }
 
   get verbose(): boolean {
@@ -77,7 +89,20 @@ export class Context {
     return this.env.GITHUB_ACTIONS === 'true';
   }
 
+  /**
+   * The user's config and credential store, or under --sandbox an empty throwaway one: a sandbox
+   * command never reads or writes the real key, settings or cached uploads (SPEC §9), so
+   * `login --sandbox` cannot overwrite a real key.
+   */
   config(): ConfigStore {
+    if (this.globals.sandbox) {
+      if (!this.#sandboxConfig) {
+        const dir = mkdtempSync(path.join(os.tmpdir(), 'runflow-eval-sandbox-'));
+        this.#sandboxConfig = new ConfigStore(dir);
+        this.onDispose(() => rmSync(dir, { recursive: true, force: true }));
+      }
+      return this.#sandboxConfig;
+    }
     return (this.#config ??= new ConfigStore(configDir(this.env)));
   }
 
@@ -118,8 +143,10 @@ export class Context {
   async apiSettings(opts: { requireKey?: boolean } = {}): Promise<ApiSettings> {
     const orgId = this.orgId().value;
     if (this.globals.sandbox) {
+      if (this.globals.baseUrl !== undefined && !this.#sandbox) this.err(`warning: --sandbox wins over --base-url ${this.globals.baseUrl}: this command talks to its own local sandbox`);
       const sandbox = await this.startSandbox();
-      return { baseUrl: sandbox.url, orgId, apiKey: this.apiKey().value ?? 'sandbox' };
+      // The sandbox accepts any key: the user's real one is neither read nor sent.
+      return { baseUrl: sandbox.url, orgId, apiKey: 'sandbox' };
     }
     const base = this.baseUrl();
     const origin = base.source === 'flag' ? '--base-url' : base.source === 'env' ? 'RUNFLOW_BASE_URL' : base.source === 'config' ? 'config base-url' : 'default';

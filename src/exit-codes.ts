@@ -11,6 +11,8 @@ export const ExitCode = {
   Api: 5,
   Timeout: 6,
   Interrupted: 130,
+  /** SIGTERM (a CI runner cancelling the job): stops as Ctrl-C does; 128 + 15 as shells report it. */
+  Terminated: 143,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -24,12 +26,14 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCodeValue; meaning: stri
   { code: 5, meaning: 'any other API or network error: other 4xx, 5xx or connection failure after retries, a response that is not the JSON expected' },
   { code: 6, meaning: 'the wait deadline passed while an evaluation was still pending or running (the id is printed)' },
   { code: 130, meaning: 'interrupted (Ctrl-C); the ids submitted so far are printed' },
+  { code: 143, meaning: 'terminated (SIGTERM): stops as Ctrl-C does' },
 ];
 
 /**
- * For a gate over many images: the first of 130, 2, 4, 5, 6, 3, 1, 0 that applies wins.
+ * For a gate over many images: the first of 130, 2, 4, 5, 6, 3, 1, 0 that applies wins (143, a
+ * SIGTERM, stands where 130 does).
  */
-const GATE_PRECEDENCE: readonly number[] = [130, 2, 4, 5, 6, 3, 1, 0];
+const GATE_PRECEDENCE: readonly number[] = [143, 130, 2, 4, 5, 6, 3, 1, 0];
 
 export function worstExitCode(codes: Iterable<number>): number {
   const seen = new Set(codes);

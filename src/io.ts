@@ -16,7 +16,7 @@ export interface IO {
   /** Read a line without echo (for `login` on a TTY). Undefined when stdin is not a TTY. */
   readSecret?: (prompt: string) => Promise<string>;
   /** Subscribe to Ctrl-C; returns the unsubscribe function. Absent where there is no signal. */
-  onInterrupt?: (handler: () => void) => () => void;
+  onInterrupt?: (handler: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
 }
 
 /**
@@ -45,11 +45,11 @@ export function systemIO(): IO {
     readSecret: stdin.isTTY ? (prompt) => readSecretFromTTY(prompt) : undefined,
     onInterrupt: (handler) => {
       let count = 0;
-      const listener = () => {
+      const listener = (signal: NodeJS.Signals) => {
         count += 1;
         // A second Ctrl-C means "now": the first one is already stopping cleanly.
-        if (count > 1) process.exit(130);
-        handler();
+        if (count > 1) process.exit(signal === 'SIGTERM' ? 143 : 130);
+        handler(signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
       };
       process.on('SIGINT', listener);
       process.on('SIGTERM', listener);

@@ -18,12 +18,13 @@ export interface MainOptions {
  */
 export async function main(argv: string[], io: IO, env: Env, opts: MainOptions = {}): Promise<number> {
   const ctx = new Context(io, env, opts.clock);
-  const unsubscribe = io.onInterrupt?.(() => ctx.abort.abort(interruptReason()));
+  const unsubscribe = io.onInterrupt?.((signal) => ctx.abort.abort(interruptReason(signal)));
   try {
     announceMask(ctx);
     const program = await createProgram(ctx, { argv });
     await program.parseAsync(argv, { from: 'user' });
-    return ctx.exitCode;
+    // Commands say 130 when interrupted; a SIGTERM ends as 143, as a shell reports it.
+    return ctx.exitCode === ExitCode.Interrupted ? ctx.interruptExitCode : ctx.exitCode;
   } catch (err) {
     return reportError(err, ctx, argv);
   } finally {
@@ -32,8 +33,8 @@ export async function main(argv: string[], io: IO, env: Env, opts: MainOptions =
   }
 }
 
-function interruptReason(): Error {
-  return Object.assign(new Error('interrupted'), { name: 'AbortError', code: 'SIGINT' });
+function interruptReason(signal: 'SIGINT' | 'SIGTERM' = 'SIGINT'): Error {
+  return Object.assign(new Error(signal === 'SIGTERM' ? 'terminated' : 'interrupted'), { name: 'AbortError', code: signal });
 }
 
 /**
@@ -65,7 +66,7 @@ export function reportError(err: unknown, ctx: Context, argv: string[]): number 
   }
   if (isAbort(err) && ctx.signal.aborted) {
     ctx.err('interrupted');
-    return ExitCode.Interrupted;
+    return ctx.interruptExitCode;
   }
   if (err instanceof CliError) {
     if (ctx.globals.json || argv.includes('--json')) {

@@ -50,6 +50,12 @@ async function runLogin(ctx: Context): Promise<number> {
   } finally {
     await client.close();
   }
+  if (ctx.globals.sandbox) {
+    // --sandbox never touches stored credentials: the real key (if any) stays as it was.
+    if (ctx.globals.json) ctx.json({ logged_in: false, sandbox: true, config_file: null, account: describeAccount(account) ?? null });
+    else ctx.err('The local sandbox accepts any key; nothing was stored (--sandbox never touches the stored credentials)');
+    return 0;
+  }
   const store = ctx.config();
   await store.set('api-key', key);
   if (ctx.env.RUNFLOW_API_KEY) {
@@ -70,6 +76,11 @@ function describeAccount(account: unknown): string | undefined {
 }
 
 async function runLogout(ctx: Context): Promise<number> {
+  if (ctx.globals.sandbox) {
+    if (ctx.globals.json) ctx.json({ logged_out: false, sandbox: true, config_file: null });
+    else ctx.err('Nothing removed: --sandbox never touches the stored credentials');
+    return 0;
+  }
   const store = ctx.config();
   const removed = await store.unset('api-key');
   if (ctx.globals.json) ctx.json({ logged_out: removed, config_file: store.file });

@@ -86,6 +86,28 @@ async function planInputs(ctx: Context, images: string[], flags: GateFlags, thre
   return { planned: outcomes.map((o) => (o as { ok: true; value: PlannedInput }).value), skipped };
 }
 
+/**
+ * After Ctrl-C/SIGTERM: what is still running on the server (and may be billed: there is no
+ * cancel), by id, and what a rerun does about it.
+ */
+function reportInterrupted(ctx: Context, results: GateResult[], resubmit: boolean): void {
+  const running = results.filter((r) => r.status_code === 'interrupted' && r.evaluation_id);
+  const finished = results.filter((r) => r.evaluation_id && r.status_code !== 'interrupted').length;
+  const notSent = results.filter((r) => r.status_code === 'not_submitted').length;
+  const parts = [`${running.length} still running on the server`];
+  if (finished) parts.push(`${finished} finished`);
+  if (notSent) parts.push(`${notSent} not_submitted`);
+  ctx.err(`interrupted: ${parts.join(', ')}`);
+  if (!running.length) return;
+  ctx.err(`the ${running.length} still running keep running and may be billed (there is no cancel):`);
+  for (const r of running) ctx.err(`  ${r.evaluation_id}`);
+  if (resubmit) {
+    ctx.err('they were sent with --resubmit (fresh idempotency keys): running the gate again pays for them again; follow them with `runflow-eval wait <id>`');
+  } else {
+    ctx.err('run the same gate command again to pick them up (same idempotency keys) instead of paying twice');
+  }
+}
+
 /** Says how many files folders passed over (and which, with --verbose), so nothing vanishes silently. */
 function reportSkipped(ctx: Context, skipped: SkippedFile[]): void {
   if (!skipped.length) return;
@@ -256,12 +278,9 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags):
       next++;
     }
   });
-  const report = decorate(buildReport(results, exitCodes, threshold, outcome.interrupted ? [ExitCode.Interrupted] : []));
-  if (outcome.interrupted) {
-    ctx.err(`interrupted: ${outcome.submittedIds.length} evaluation(s) already submitted keep running on the server and may be billed (there is no cancel):`);
-    for (const id of outcome.submittedIds) ctx.err(`  ${id}`);
-    ctx.err('run the same gate command again to pick them up (same idempotency keys) instead of paying twice');
-  } else {
+  const report = decorate(buildReport(results, exitCodes, threshold, outcome.interrupted ? [ctx.interruptExitCode] : []));
+  if (outcome.interrupted) reportInterrupted(ctx, results, Boolean(flags.resubmit));
+  else {
     const pending = outcome.results.filter((r) => r.evaluation_id && (r.status_code === 'pending' || r.status_code === 'running'));
     if (pending.length) {
       ctx.err(`deadline passed with ${pending.length} evaluation(s) still pending: ${pending.map((r) => r.evaluation_id).join(', ')}`);

@@ -17,18 +17,29 @@ export interface DecideInput {
   evaluation?: Evaluation;
   /**
    * terminal: the record is completed or failed; pending: still pending/running at the deadline;
-   * not_submitted: the deadline (or an interrupt) came before it was sent; error: see `error`.
+   * not_submitted: the deadline came before it was sent (status null, a time-out), or, with
+   * `interrupted` set, an interrupt did; interrupted: sent, and unfinished when Ctrl-C/SIGTERM
+   * stopped the gate; error: see `error`.
    */
-  state: 'terminal' | 'pending' | 'error' | 'not_submitted';
+  state: 'terminal' | 'pending' | 'error' | 'not_submitted' | 'interrupted';
   error?: { code: string; message: string; exit_code: number };
   previousIds?: string[];
+  /** The gate was stopped by Ctrl-C/SIGTERM: unfinished results say so instead of "timed out". */
+  interrupted?: boolean;
 }
+
+/** The status words of an interrupted gate's unfinished results, the same in every output. */
+export const INTERRUPTED = 'interrupted';
+export const NOT_SUBMITTED = 'not_submitted';
 
 const MAX_TOP_ISSUES = 5;
 
 export function decideResult(input: DecideInput): { result: GateResult; exitCode: number } {
   const ev = input.evaluation;
-  const status = typeof ev?.status_code === 'string' ? ev.status_code : null;
+  const status =
+    input.state === 'interrupted' ? INTERRUPTED
+    : input.state === 'not_submitted' && input.interrupted ? NOT_SUBMITTED
+    : typeof ev?.status_code === 'string' ? ev.status_code : null;
   const verdict = typeof ev?.overall_passed === 'boolean' ? ev.overall_passed : null;
   const score = typeof ev?.weighted_pass_rate === 'number' && Number.isFinite(ev.weighted_pass_rate) ? ev.weighted_pass_rate : null;
   const error = input.state === 'error' ? (input.error ?? { code: 'error', message: 'unknown error', exit_code: ExitCode.Api }) : undefined;
@@ -91,6 +102,7 @@ export function exitCodeOfResult(r: GateResult): number {
   if (r.error) return typeof r.error.exit_code === 'number' ? r.error.exit_code : ExitCode.Api;
   if (r.status_code === 'failed') return ExitCode.EvaluationFailed;
   if (r.status_code === 'completed') return ExitCode.GateFailed;
+  if (r.status_code === INTERRUPTED || r.status_code === NOT_SUBMITTED) return ExitCode.Interrupted;
   // pending, running, or never sent before the deadline.
   return ExitCode.Timeout;
 }
@@ -101,11 +113,13 @@ export function exitCodeOfResult(r: GateResult): number {
  */
 export function buildReport(results: GateResult[], exitCodes: number[], threshold: number, extraCodes: number[] = []): GateReport {
   const codes = results.map((r, i) => exitCodes[i] ?? exitCodeOfResult(r));
-  const counts: GateCounts = { total: results.length, passed: 0, failed: 0, errored: 0, timed_out: 0 };
-  for (const code of codes) {
-    if (code === ExitCode.Success) counts.passed++;
+  const counts: GateCounts = { total: results.length, passed: 0, failed: 0, errored: 0, timed_out: 0, interrupted: 0 };
+  for (const [i, code] of codes.entries()) {
+    const status = results[i].status_code;
+    if (status === INTERRUPTED || status === NOT_SUBMITTED) counts.interrupted++;
+    else if (code === ExitCode.Success) counts.passed++;
     else if (code === ExitCode.GateFailed) counts.failed++;
-    else if (code === ExitCode.Timeout || code === ExitCode.Interrupted) counts.timed_out++;
+    else if (code === ExitCode.Timeout || code === ExitCode.Interrupted || code === ExitCode.Terminated) counts.timed_out++;
     else counts.errored++;
   }
   const exitCode = worstExitCode([...codes, ...extraCodes]);

@@ -17,7 +17,7 @@ import type { GateReport, GateResult } from './types.js';
 // A shard that was interrupted, refused its inputs, or lost its credentials or the API may have
 // left results out of its document; its own exit code must reach the merged one, so that a
 // broken shard can never merge into a pass.
-const RUN_LEVEL_CODES = new Set<number>([ExitCode.Interrupted, ExitCode.Usage, ExitCode.Auth, ExitCode.Api]);
+const RUN_LEVEL_CODES = new Set<number>([ExitCode.Interrupted, ExitCode.Terminated, ExitCode.Usage, ExitCode.Auth, ExitCode.Api]);
 
 export interface MergeOptions {
   /** Told about results dropped because another document already held them. */

@@ -189,7 +189,10 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
 
   const failureOutcome = (p: PlannedInput, err: unknown, record: Evaluation | undefined, previousIds: string[] | undefined) => {
     if (runSignal.aborted) {
-      return decideResult({ image: p.input.display, threshold: p.threshold, evaluation: record, state: record ? 'pending' : 'not_submitted', previousIds });
+      // Ctrl-C/SIGTERM rather than the deadline: the results say so, not "timed out".
+      const interrupted = opts.signal.aborted;
+      const state = record ? (interrupted ? 'interrupted' : 'pending') : 'not_submitted';
+      return decideResult({ image: p.input.display, threshold: p.threshold, evaluation: record, state, previousIds, interrupted });
     }
     const cli = err instanceof CliError ? err : undefined;
     const error = {

@@ -26,8 +26,10 @@ export interface GateCounts {
   failed: number;
   /** Evaluation ended `failed`, or an API error for this input. */
   errored: number;
-  /** Still pending/running when the deadline passed (or interrupted). */
+  /** Still pending/running when the deadline passed. */
   timed_out: number;
+  /** Stopped by Ctrl-C/SIGTERM: `interrupted` (sent, unfinished) or `not_submitted` (never sent). */
+  interrupted: number;
 }
 
 /** The gate's `--json` document (SPEC §5). Key order here is the order printed. */

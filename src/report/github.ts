@@ -34,7 +34,7 @@ export function githubAnnotations(report: GateReport, extras?: readonly (GateRes
       notAnnotated++;
       return;
     }
-    const command = verdict === 'TIMEOUT' ? 'warning' : 'error';
+    const command = verdict === 'TIMEOUT' || verdict === 'INTERRUPTED' || verdict === 'NOT_SUBMITTED' ? 'warning' : 'error';
     const image = typeof result.image === 'string' ? result.image : '';
     const properties: string[] = [];
     if (isRelativeLocalPath(image)) properties.push(`file=${escapeWorkflowProperty(oneLine(image))}`);
@@ -77,7 +77,8 @@ export function githubStepSummary(report: GateReport, _extras?: readonly (GateRe
     `## runflow-eval gate: ${passed}/${total} passed (threshold ${formatThreshold(report.threshold)})`,
     '',
     `**${report.passed ? 'PASSED' : 'FAILED'}**, exit code ${report.exit_code}, total cost ${escapeMarkdownCell(cost)}; ` +
-      `${counts.FAIL} below the bar, ${counts.ERROR} errors, ${counts.TIMEOUT} timed out`,
+      `${counts.FAIL} below the bar, ${counts.ERROR} errors, ${counts.TIMEOUT} timed out` +
+      (counts.INTERRUPTED + counts.NOT_SUBMITTED ? `, ${counts.INTERRUPTED} interrupted, ${counts.NOT_SUBMITTED} not_submitted` : ''),
     '',
   ];
   if (report.results.length === 0) return `${head.join('\n')}No results.\n`;

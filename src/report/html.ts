@@ -59,6 +59,8 @@ const BADGE: Record<Verdict, { label: string; css: string; explain: string }> = 
   FAIL: { label: 'FAIL', css: 'fail', explain: 'completed below the bar' },
   ERROR: { label: 'ERROR', css: 'error', explain: 'the evaluation failed or could not be submitted' },
   TIMEOUT: { label: 'PENDING', css: 'pending', explain: 'still pending or running when the gate stopped waiting' },
+  INTERRUPTED: { label: 'INTERRUPTED', css: 'pending', explain: 'interrupted: sent, and unfinished when the gate was stopped' },
+  NOT_SUBMITTED: { label: 'NOT_SUBMITTED', css: 'pending', explain: 'not_submitted: never sent, the gate was stopped first' },
 };
 
 type EmbeddedThumbnail = { kind: 'embedded'; src: string };
@@ -238,6 +240,7 @@ function renderHeader(report: GateReport, title: string, opts: HtmlReportOptions
     counts ? fact('Below the bar', String(counts.failed)) : '',
     counts ? fact('Errors', String(counts.errored)) : '',
     counts ? fact('Timed out', String(counts.timed_out)) : '',
+    counts?.interrupted ? fact('Interrupted', String(counts.interrupted)) : '',
     fact('Threshold', threshold),
     fact('Total cost', cost),
     fact('Exit code', String(report.exit_code)),

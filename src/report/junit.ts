@@ -33,7 +33,7 @@ export function renderJUnit(report: GateReport, extras?: readonly (GateResultExt
     const extra = extras?.[index];
     const verdict = classifyResult(result);
     if (verdict === 'FAIL') failures++;
-    if (verdict === 'ERROR' || verdict === 'TIMEOUT') errors++;
+    if (verdict !== 'PASS' && verdict !== 'FAIL') errors++;
     const seconds = durationSeconds(extra);
     if (seconds !== null) {
       totalSeconds += seconds;
@@ -81,7 +81,7 @@ function renderCase(result: GateResult, extra: GateResultExtra | undefined, repo
   const body = escapeXml(detailLines(result, extra).join('\n'));
   if (verdict === 'FAIL') {
     lines.push(`      <failure message="${message}" type="quality">${body}</failure>`);
-  } else if (verdict === 'ERROR' || verdict === 'TIMEOUT') {
+  } else if (verdict !== 'PASS') {
     const type = escapeXmlAttribute(resultCode(result));
     lines.push(`      <error message="${message}" type="${type}">${body}</error>`);
   }

@@ -71,8 +71,9 @@ function plainLines(rows: Row[], showIds: boolean): string {
   const imageWidth = Math.min(60, Math.max(header.image.length, ...rows.map((r) => r.image.length)));
   const scoreWidth = Math.max(header.score.length, ...rows.map((r) => r.score.length));
   const idWidth = Math.max(header.evaluationId.length, ...rows.map((r) => r.evaluationId.length));
+  const verdictWidth = Math.max(header.verdict.length, ...rows.map((r) => r.verdict.length));
   const line = (r: { image: string; score: string; verdict: string; detail: string; evaluationId: string }) => {
-    const cells = [r.image.padEnd(imageWidth), r.score.padEnd(scoreWidth), r.verdict.padEnd('VERDICT'.length)];
+    const cells = [r.image.padEnd(imageWidth), r.score.padEnd(scoreWidth), r.verdict.padEnd(verdictWidth)];
     if (showIds) cells.push(r.evaluationId.padEnd(idWidth));
     cells.push(r.detail);
     return cells.join('  ').trimEnd();
@@ -89,6 +90,8 @@ function paintVerdict(chalk: ChalkInstance, verdict: Verdict): string {
     case 'ERROR':
       return chalk.magenta(verdict);
     case 'TIMEOUT':
+    case 'INTERRUPTED':
+    case 'NOT_SUBMITTED':
       return chalk.yellow(verdict);
   }
 }
@@ -117,7 +120,7 @@ function fitColumns(rows: Row[], columns: number, showIds: boolean): number[] | 
   const padding = 2; // cli-table3's one space either side
   const borders = showIds ? 6 : 5;
   const score = Math.max(5, ...rows.map((r) => r.score.length)) + padding;
-  const verdict = 'TIMEOUT'.length + padding;
+  const verdict = Math.max(7, ...rows.map((r) => r.verdict.length)) + padding;
   const id = showIds ? Math.max(10, ...rows.map((r) => r.evaluationId.length)) + padding : 0;
   const available = columns - borders - score - verdict - id;
   const longestImage = Math.max(5, ...rows.map((r) => r.image.length)) + padding;

@@ -6,12 +6,18 @@
 import type { GateResult } from '../gate/types.js';
 import { oneLine, truncate } from './escape.js';
 
-/** PASS; FAIL = completed below the bar; ERROR = failed evaluation or client error; TIMEOUT = still pending. */
-export type Verdict = 'PASS' | 'FAIL' | 'ERROR' | 'TIMEOUT';
+/**
+ * PASS; FAIL = completed below the bar; ERROR = failed evaluation or client error; TIMEOUT = still
+ * pending at the deadline; INTERRUPTED = sent and unfinished when Ctrl-C/SIGTERM stopped the gate;
+ * NOT_SUBMITTED = never sent because the gate was stopped first.
+ */
+export type Verdict = 'PASS' | 'FAIL' | 'ERROR' | 'TIMEOUT' | 'INTERRUPTED' | 'NOT_SUBMITTED';
 
 export function classifyResult(result: GateResult): Verdict {
   // `passed` is the gate's decision; the reports show it, they do not re-decide it.
   if (result.passed === true) return 'PASS';
+  if (result.status_code === 'interrupted') return 'INTERRUPTED';
+  if (result.status_code === 'not_submitted') return 'NOT_SUBMITTED';
   if (result.error) return 'ERROR';
   if (result.status_code === 'failed') return 'ERROR';
   if (result.status_code === 'completed') return 'FAIL';
@@ -29,6 +35,10 @@ export function resultCode(result: GateResult): string {
       return 'quality';
     case 'TIMEOUT':
       return 'timed_out';
+    case 'INTERRUPTED':
+      return 'interrupted';
+    case 'NOT_SUBMITTED':
+      return 'not_submitted';
     case 'ERROR': {
       if (result.error) return 'error';
       const code = typeof result.failure_code === 'string' ? oneLine(result.failure_code) : '';
@@ -131,6 +141,10 @@ export function describeResult(result: GateResult, reportThreshold: number): str
       const status = typeof result.status_code === 'string' ? oneLine(result.status_code) : '';
       return `still ${status || 'pending'} at the deadline`;
     }
+    case 'INTERRUPTED':
+      return 'interrupted: sent, unfinished when the gate was stopped (it keeps running on the server)';
+    case 'NOT_SUBMITTED':
+      return 'not_submitted: never sent, the gate was stopped first';
   }
 }
 
@@ -147,7 +161,7 @@ export function headline(result: GateResult, reportThreshold: number): string {
 
 /** Counts per verdict, computed from the results themselves. */
 export function tally(results: readonly GateResult[]): Record<Verdict, number> {
-  const counts: Record<Verdict, number> = { PASS: 0, FAIL: 0, ERROR: 0, TIMEOUT: 0 };
+  const counts: Record<Verdict, number> = { PASS: 0, FAIL: 0, ERROR: 0, TIMEOUT: 0, INTERRUPTED: 0, NOT_SUBMITTED: 0 };
   for (const result of results) counts[classifyResult(result)]++;
   return counts;
 }

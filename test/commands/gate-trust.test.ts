@@ -188,3 +188,99 @@ describe('a rerun keeps the detail its reports need (item 3)', () => {
     expect(fs.readFileSync(path.join(out, 'j.xml'), 'utf8')).toContain('Prompt adherence');
   });
 });
+
+describe('an interrupted gate says what happened (item 4)', () => {
+  const url = (name: string) => `https://img.example.com/${name}.png`;
+  const inputs = [url('quick'), url('slow'), url('later')];
+
+  async function interrupted(extra: string[] = []) {
+    api.setOutcome((body: { generated_image_url: string }) => ({ durationMs: body.generated_image_url.includes('quick') ? 50 : 60_000 }));
+    const { memoryIO } = await import('../helpers/memory-io.js');
+    const io = memoryIO();
+    const out = tempDir('rfe-int-');
+    const run = runCli(['gate', ...inputs, '--task-type', 't', '--concurrency', '1', '--json', '--junit', path.join(out, 'j.xml'), '--report', path.join(out, 'r.html'), ...extra], env, { io });
+    // Stop once the slow one is in flight (the quick one finished; the last never sent).
+    const deadline = Date.now() + 10_000;
+    while (api.evaluations.size < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    io.interrupt();
+    const r = await run;
+    return { ...r, out };
+  }
+
+  it('labels results not_submitted and interrupted everywhere, counts them, and bills only what still runs', async () => {
+    const r = await interrupted();
+    expect(r.code).toBe(130);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.results.map((x: { status_code: string }) => x.status_code)).toEqual(['completed', 'interrupted', 'not_submitted']);
+    expect(doc.results[1].evaluation_id).toBeTruthy();
+    expect(doc.results[2].evaluation_id).toBeNull();
+    expect(doc.counts).toMatchObject({ total: 3, passed: 1, timed_out: 0, interrupted: 2, errored: 0 });
+    const junit = fs.readFileSync(path.join(r.out, 'j.xml'), 'utf8');
+    expect(junit).toContain('type="interrupted"');
+    expect(junit).toContain('type="not_submitted"');
+    expect(junit).not.toContain('timed_out');
+    const html = fs.readFileSync(path.join(r.out, 'r.html'), 'utf8');
+    expect(html).toContain('INTERRUPTED');
+    expect(html).toContain('NOT_SUBMITTED');
+    expect(html).not.toMatch(/Timed out<\/dt><dd>[1-9]/);
+    // One is still running (and may be billed); the finished one is not "still running".
+    expect(r.stderr).toMatch(/1 still running on the server, 1 finished, 1 not_submitted/);
+    expect(r.stderr).toContain(doc.results[1].evaluation_id);
+    expect(r.stderr).not.toContain(doc.results[0].evaluation_id);
+    expect(r.stderr).toMatch(/run the same gate command again/);
+  });
+
+  it('the human table uses the same words', async () => {
+    api.setOutcome(() => ({ durationMs: 60_000 }));
+    const { memoryIO } = await import('../helpers/memory-io.js');
+    const io = memoryIO();
+    const run = runCli(['gate', ...inputs, '--task-type', 't', '--concurrency', '1'], env, { io });
+    while (api.evaluations.size < 1) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    io.interrupt();
+    const r = await run;
+    expect(r.code).toBe(130);
+    expect(r.stdout).toMatch(/quick\.png.*INTERRUPTED.*interrupted/);
+    expect(r.stdout).toMatch(/slow\.png.*NOT_SUBMITTED.*not_submitted/);
+    expect(r.stdout).toMatch(/later\.png.*not_submitted/);
+    expect(r.stdout).not.toMatch(/TIMEOUT|ERROR/);
+  });
+
+  it('with --resubmit it does not promise that a rerun picks them up', async () => {
+    const r = await interrupted(['--resubmit']);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/pays for them again/);
+    expect(r.stderr).not.toMatch(/instead of paying twice/);
+  });
+});
+
+describe('--sandbox leaves the real credentials and caches alone (item 5)', () => {
+  it('login --sandbox does not overwrite the stored key; logout --sandbox does not remove it', async () => {
+    const configDir = tempDir('rfe-real-config-');
+    const login = await runCli(['login'], { ...env, RUNFLOW_API_KEY: undefined, RUNFLOW_CONFIG_DIR: configDir }, { stdin: `${KEY}\n` });
+    expect(login.code).toBe(0);
+    const file = path.join(configDir, 'config.json');
+    const before = fs.readFileSync(file, 'utf8');
+    expect(JSON.parse(before)['api-key']).toBe(KEY);
+
+    const sandboxed = await runCli(['login', '--sandbox'], { RUNFLOW_CONFIG_DIR: configDir }, { stdin: 'whatever-i-typed\n' });
+    expect(sandboxed.code).toBe(0);
+    expect(sandboxed.stderr).toMatch(/nothing was stored/);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+
+    const logout = await runCli(['logout', '--sandbox'], { RUNFLOW_CONFIG_DIR: configDir });
+    expect(logout.code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('a --sandbox gate writes nothing into the real config folder, and says that --sandbox wins over --base-url', async () => {
+    const configDir = tempDir('rfe-real-config-');
+    const image = path.join(tempDir(), 'shot.png');
+    await png(image);
+    const r = await runCli(['gate', image, '--sandbox', '--upload', '--task-type', 't', '--base-url', 'https://api.example.com'], { RUNFLOW_CONFIG_DIR: configDir });
+    expect(r.code).toBeLessThan(2);
+    expect(r.stderr).toMatch(/--sandbox wins over --base-url/);
+    expect(fs.readdirSync(configDir)).toEqual([]);
+  });
+});

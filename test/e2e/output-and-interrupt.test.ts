@@ -62,3 +62,29 @@ describe('Ctrl-C on the built binary', () => {
     for (const id of fake.api.evaluations.keys()) expect(r.stderr).toContain(id);
   });
 });
+
+describe('SIGTERM on the built binary (a CI runner cancelling the job)', () => {
+  it('gate stops as on Ctrl-C, labels the unfinished results, and exits 143', async () => {
+    const inputs = [image('slow-t1'), image('slow-t2')];
+    const child = start(['gate', ...inputs, '--task-type', 'e2e', '--json', '--concurrency', '1'], { env: fake.env });
+    await waitUntil(() => fake.api.evaluations.size === 1, 'gate submits the first image', child);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.child.kill('SIGTERM');
+    const r = await child.done;
+    expect(r.code).toBe(143);
+    const doc = parseJsonDocument(r.stdout);
+    expect(doc.exit_code).toBe(143);
+    expect(doc.results.map((x: { status_code: string }) => x.status_code)).toEqual(['interrupted', 'not_submitted']);
+    expect(doc.counts.interrupted).toBe(2);
+    for (const id of fake.api.evaluations.keys()) expect(r.stderr).toContain(id);
+  });
+
+  it('wait exits 143', async () => {
+    const id = await submitted(fake, image('slow'));
+    const child = start(['wait', id], { env: fake.env });
+    await waitUntil(() => fake.api.find('GET', `/v1/evaluations/${id}`).length >= 1, 'wait polls the evaluation', child);
+    child.child.kill('SIGTERM');
+    const r = await child.done;
+    expect(r.code).toBe(143);
+  });
+});
