@@ -95,7 +95,18 @@ export class ConnectionError extends CliError {
     this.host = host;
     this.errno = errno;
   }
+
+  /**
+   * No connection could be made at all (refused, no route, DNS, TLS), as opposed to one that was
+   * made and then dropped (a reset): the service cannot be reached from here.
+   */
+  get unreachable(): boolean {
+    const e = this.errno ?? '';
+    return UNREACHABLE_ERRNOS.has(e) || /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(e);
+  }
 }
+
+const UNREACHABLE_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** Every attempt ran out of its time limit. */
 export class RequestTimeoutError extends CliError {

@@ -55,6 +55,8 @@ export interface SubmitOptions {
   deadline: number;
   signal?: AbortSignal;
   onRateLimited?: (info: { retryAfterMs?: number }) => void;
+  /** Every HTTP response, whatever its status (the gate learns from it that the service is reachable). */
+  onResponse?: (info: { status: number; headers: Record<string, string> }) => void;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function postEvaluation(client: RunflowClient, built: EvaluationPos
     retry429Until: opts.deadline,
     signal: opts.signal,
     onRateLimited: opts.onRateLimited,
+    onResponse: opts.onResponse,
   });
   const record = res.data;
   if (!record || typeof record !== 'object' || typeof record.id !== 'string' || !record.id) {

@@ -13,7 +13,7 @@ import { parseShard, selectShard } from '../gate/shard.js';
 import type { GateReport, GateResult, GateResultExtra } from '../gate/types.js';
 import type { SkippedFile } from '../gate/inputs-types.js';
 import { compareDecimals, isDecimalString, multiplyDecimal } from '../money.js';
-import { startProgress } from '../progress.js';
+import { startProgress, startProgressLines } from '../progress.js';
 import { action, withGlobals } from './define.js';
 import { wholeNumberFlag } from '../validate.js';
 import { DEFAULT_EMBED, fetchEvaluation } from '../api/evaluations.js';
@@ -31,6 +31,7 @@ interface GateFlags extends SubmitFlags, ReportTargets {
   shard?: string;
   dryRun?: boolean;
   maxCost?: string;
+  quiet?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -239,7 +240,14 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags):
   const { runGate } = await import('../gate/run.js');
   const { AssetCache } = await import('../images/asset-cache.js');
   const needDetail = Boolean(flags.report || flags.junit);
-  const progress = await startProgress(ctx, `gate: submitting ${runnable.length} images`);
+  const state = (s: { done: number; total: number; inFlight: number; passed: number }) => `gate: ${s.done}/${s.total} done, ${s.passed} passed, ${s.inFlight} in flight`;
+  const first = state({ done: 0, total: runnable.length, inFlight: 0, passed: 0 });
+  // A spinner on a terminal; plain lines in logs and pipes (CI), so a long gate is never silent.
+  const progress = flags.quiet
+    ? { update() {}, stop() {} }
+    : ctx.stderrDecorations
+      ? await startProgress(ctx, first)
+      : startProgressLines(first, { clock: ctx.clock, write: (line) => ctx.err(line) });
   const outcome = await runGate(runnable, {
     client,
     clock: ctx.clock,
@@ -255,7 +263,7 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags):
     resubmit: flags.resubmit,
     embed: needDetail ? DEFAULT_EMBED : 'none',
     fetchEvaluation: (id, embed, signal, onResponse) => fetchEvaluation(ctx, id, embed, signal, onResponse),
-    onProgress: (s) => progress.update(`gate: ${s.done}/${s.total} done, ${s.inFlight} in flight, ${s.passed} passed`),
+    onProgress: (s) => progress.update(state(s)),
     debug: (line) => ctx.debug(line),
   }).finally(() => progress.stop());
 
@@ -355,7 +363,8 @@ export function registerGate(program: Command, ctx: Context): void {
     .option('--interval <duration>', 'fixed time between polls (default: adaptive)')
     .option('--shard <i/n>', 'take a deterministic slice i of n of the inputs (CI matrices)')
     .option('--dry-run', 'check every input, print the plan and its price, send nothing')
-    .option('--max-cost <amount>', 'refuse before sending when price × evaluations exceeds this');
+    .option('--max-cost <amount>', 'refuse before sending when price × evaluations exceeds this')
+    .option('--quiet', 'no progress on stderr (spinner or, in logs, a line every 10 s to 1 min)');
   addReportFlags(gate).action(action(ctx, (images: string[], flags: GateFlags) => runGateCommand(ctx, images, flags)));
 
   addReportFlags(withGlobals(gate.command('merge')))

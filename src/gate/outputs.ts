@@ -48,7 +48,8 @@ export async function writeReports(ctx: Context, report: GateReport, extras: Gat
     if (!file) continue;
     try {
       await fs.writeFile(file, await render());
-      ctx.debug(`wrote ${flag} ${file}`);
+      // Named at the end, so a CI log says where to find each report.
+      ctx.err(`wrote ${file} (${flag.slice(2)})`);
     } catch (err) {
       ctx.err(`warning: could not write ${flag} ${file}: ${(err as Error).message}`);
     }
@@ -66,6 +67,7 @@ async function writeGitHubOutputs(ctx: Context, report: GateReport, extras: Gate
     let summary = githubStepSummary(report, extras);
     if (Buffer.byteLength(summary) > LIMIT_SUMMARY_BYTES) summary = summary.slice(0, LIMIT_SUMMARY_BYTES - 1024) + '\n\n(truncated)\n';
     await fs.appendFile(summaryFile, summary.endsWith('\n') ? summary : summary + '\n');
+    ctx.err(`wrote the step summary to ${summaryFile}`);
   } catch (err) {
     ctx.err(`warning: could not append to GITHUB_STEP_SUMMARY: ${(err as Error).message}`);
   }

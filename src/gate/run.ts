@@ -12,6 +12,7 @@ import { buildRequest, type PreparedSubmission } from '../submission.js';
 import { decideResult } from './decide.js';
 import { DurationModel, gatePollDelay } from './durations.js';
 import type { GateInput } from './inputs-types.js';
+import { FirstContact, isUnreachable, unreachableError } from './first-contact.js';
 import { AdaptiveLimiter } from './limiter.js';
 import type { GateResult, GateResultExtra } from './types.js';
 
@@ -86,9 +87,21 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
   const { clock } = opts;
   const deadlineCtl = new AbortController();
   const deadlineTimer = setTimeout(() => deadlineCtl.abort(new DeadlineReached()), Math.max(0, opts.deadline - clock.now()));
-  const runSignal = AbortSignal.any([opts.signal, deadlineCtl.signal]);
+  // Aborted when the service proves unreachable: the probe's retries said it all.
+  const unreachableCtl = new AbortController();
+  const runSignal = AbortSignal.any([opts.signal, deadlineCtl.signal, unreachableCtl.signal]);
   // Every in-flight request and sleep listens on it: thousands of listeners are expected.
-  setMaxListeners(0, runSignal, deadlineCtl.signal, opts.signal);
+  setMaxListeners(0, runSignal, deadlineCtl.signal, opts.signal, unreachableCtl.signal);
+  const contact = new FirstContact();
+  let unreachable = false;
+  /** Nothing ever answered and this error says nothing can connect: stop everything, one message. */
+  const checkUnreachable = (err: unknown): boolean => {
+    if (contact.reached || stopError || !isUnreachable(err)) return false;
+    unreachable = true;
+    stopError = unreachableError(err as CliError, planned.length);
+    unreachableCtl.abort(stopError);
+    return true;
+  };
   const limiter = new AdaptiveLimiter({ initial: Math.min(opts.concurrencyCap, 8), cap: opts.concurrencyCap });
   const model = new DurationModel();
   const results: GateResult[] = new Array(planned.length);
@@ -112,6 +125,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
   let pollsPausedUntil = 0;
 
   const onResponse = (info: { status: number; headers: Record<string, string> }) => {
+    contact.markReached();
     if (info.status === 429) {
       const retryAfter = Number(info.headers['retry-after']);
       const pauseMs = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 32_000) : 1000;
@@ -154,6 +168,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
         }
       } catch (err) {
         if (runSignal.aborted) throw runSignal.reason;
+        if (checkUnreachable(err)) throw err;
         if (!isTransientPollError(err)) throw err;
         opts.debug?.(`poll of ${id} failed, will retry: ${(err as Error).message}`);
       }
@@ -209,8 +224,10 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
     for (let attempt = 0; ; attempt++) {
       let holding = false;
       let counted = false;
+      let probe = false;
       const latest: { record?: Evaluation } = {};
       try {
+        probe = await contact.turn(runSignal);
         await limiter.acquire(runSignal);
         holding = true;
         if (stopError) throw stopError;
@@ -229,7 +246,9 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
           deadline: opts.deadline,
           signal: runSignal,
           onRateLimited: () => limiter.onRateLimited(accepted),
+          onResponse: () => contact.markReached(),
         });
+        contact.markReached();
         const id = submitted.record.id as string;
         accepted++;
         counted = true;
@@ -249,6 +268,8 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
         settle(index, decideResult({ image: p.input.display, threshold: p.threshold, evaluation: record, state: 'terminal', previousIds }), record);
         return;
       } catch (err) {
+        if (err instanceof CliError && err.status !== undefined) contact.markReached();
+        checkUnreachable(err);
         if (err instanceof CliError && err.exitCode === ExitCode.Auth && !stopError) {
           // 401/402/403: every further submission would fail the same way (and a 402 means no credit).
           stopError = err;
@@ -256,6 +277,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
         settle(index, failureOutcome(p, err, latest.record ?? lastRecord, previousIds), latest.record ?? lastRecord);
         return;
       } finally {
+        if (probe) contact.handOff();
         if (counted) accepted--;
         if (holding) limiter.release();
       }
@@ -272,6 +294,6 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
     clearTimeout(deadlineTimer);
   }
   const interrupted = opts.signal.aborted;
-  const fatal = stopError && submittedIds.length === 0 ? stopError : undefined;
+  const fatal = stopError && (submittedIds.length === 0 || unreachable) ? stopError : undefined;
   return { results, exitCodes, extras, submittedIds, interrupted, fatal };
 }

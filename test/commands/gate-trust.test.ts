@@ -284,3 +284,86 @@ describe('--sandbox leaves the real credentials and caches alone (item 5)', () =
     expect(fs.readdirSync(configDir)).toEqual([]);
   });
 });
+
+describe('progress in logs (item 6)', () => {
+  const url = (name: string) => `https://img.example.com/${name}.png`;
+
+  it('prints plain progress lines without a TTY (sleeps 20× shorter here), and none with --quiet', async () => {
+    const { fastClock } = await import('../helpers/run-cli.js');
+    api.setOutcome((body: { generated_image_url: string }) => ({ durationMs: body.generated_image_url.includes('long') ? 2500 : 300 }));
+    const inputs = [url('p1'), url('p2'), url('long')];
+    const out = tempDir('rfe-progress-');
+    const r = await runCli(['gate', ...inputs, '--task-type', 't', '--json-file', path.join(out, 'r.json'), '--junit', path.join(out, 'j.xml')], { ...env, CI: 'true' }, { clock: fastClock(20) });
+    expect(r.code).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('gate: '));
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) expect(line).toMatch(/^gate: \d\/3 done, \d passed, \d in flight, \d+s elapsed$/);
+    expect(lines[0]).toMatch(/^gate: 0\/3 done, 0 passed, 0 in flight, 0s elapsed$/);
+    // Each report file written is named.
+    expect(r.stderr).toContain(`wrote ${path.join(out, 'r.json')}`);
+    expect(r.stderr).toContain(`wrote ${path.join(out, 'j.xml')}`);
+
+    const quiet = await runCli(['gate', ...inputs, '--task-type', 't', '--quiet'], { ...env, CI: 'true' }, { clock: fastClock(20) });
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).not.toMatch(/^gate: \d/m);
+  });
+
+  it('prints a line every 10 s, with the latest state and the elapsed time', async () => {
+    const { startProgressLines } = await import('../../src/progress.js');
+    let now = 0;
+    const sleeps: Array<() => void> = [];
+    const clock = {
+      now: () => now,
+      sleep: (ms: number, signal?: AbortSignal) =>
+        new Promise<void>((resolve, reject) => {
+          signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+          sleeps.push(() => {
+            now += ms;
+            resolve();
+          });
+        }),
+    };
+    const lines: string[] = [];
+    const p = startProgressLines('gate: 0/2 done', { clock, write: (l) => lines.push(l) });
+    const tick = async () => {
+      await new Promise((r) => setImmediate(r));
+      sleeps.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    };
+    p.update('gate: 1/2 done');
+    p.update('gate: 1/2 done, again');
+    await tick();
+    for (let i = 0; i < 6; i++) await tick();
+    p.stop();
+    await tick();
+    expect(lines).toHaveLength(8);
+    expect(lines[0]).toBe('gate: 0/2 done, 0s elapsed');
+    expect(lines[1]).toBe('gate: 1/2 done, again, 10s elapsed');
+    expect(lines[7]).toBe('gate: 1/2 done, again, 1m10s elapsed');
+  });
+});
+
+describe('an unreachable service (item 7)', () => {
+  it('stops after the first input\'s retries, exits 5 with one message', async () => {
+    const { fastClock } = await import('../helpers/run-cli.js');
+    const net = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const inputs = Array.from({ length: 20 }, (_, i) => `https://img.example.com/u-${i}.png`);
+    const r = await runCli(['gate', ...inputs, '--task-type', 't', '--verbose'], { ...env, RUNFLOW_BASE_URL: `http://127.0.0.1:${port}` }, { clock: fastClock(50) });
+    expect(r.code).toBe(5);
+    expect(r.stderr.match(/^error: /gm)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: the service cannot be reached: could not connect to 127\.0\.0\.1:\d+: ECONNREFUSED \(after 5 attempts\); stopped without trying the other 19 inputs$/m);
+    // Only the first input was tried, five times.
+    expect(r.stderr.match(/request POST/g)).toHaveLength(5);
+    expect(r.stdout).toBe('');
+
+    const json = await runCli(['gate', ...inputs, '--task-type', 't', '--json'], { ...env, RUNFLOW_BASE_URL: `http://127.0.0.1:${port}` }, { clock: fastClock(50) });
+    expect(json.code).toBe(5);
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'connection_error', exit_code: 5 });
+  });
+});
