@@ -5,7 +5,9 @@ import type { Context } from '../context.js';
 import { parseDuration } from '../duration.js';
 import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { buildReport, invalidMediaResult } from '../gate/decide.js';
+import { buildComparedReport } from '../gate/baseline.js';
+import { loadBaseline, type BaselineFlags } from '../gate/baseline-file.js';
+import { invalidMediaResult, withClientRef } from '../gate/decide.js';
 import { mergeReports } from '../gate/merge.js';
 import { prepareReportTargets, writeReports, type ReportTargets } from '../gate/outputs.js';
 import type { PlannedInput } from '../gate/run.js';
@@ -21,7 +23,7 @@ import { fetchJobClasses } from '../api/job-classes.js';
 import { addSubmitFlags, type SubmitFlags } from '../evaluations/submit-flags.js';
 import { DEFAULT_TIMEOUT } from '../evaluations/wait.js';
 
-interface GateFlags extends SubmitFlags, ReportTargets {
+interface GateFlags extends SubmitFlags, ReportTargets, BaselineFlags {
   manifest?: string;
   id?: string[];
   threshold?: string;
@@ -206,6 +208,7 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags):
   const cap = wholeNumberFlag(flags.concurrency, '--concurrency', 1, 1000, DEFAULT_CONCURRENCY_CAP);
   const retryFailed = wholeNumberFlag(flags.retryFailed, '--retry-failed', 0, 10, 1);
   if (flags.maxCost !== undefined && !/^\d+(\.\d+)?$/.test(flags.maxCost.trim())) throw new UsageError(`--max-cost must be a non-negative decimal amount (got ${JSON.stringify(flags.maxCost)})`);
+  const baseline = await loadBaseline(flags);
   const { planned, skipped } = await planInputs(ctx, images, flags, threshold);
   await prepareReportTargets(flags);
   reportSkipped(ctx, skipped);
@@ -226,7 +229,7 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags):
     // a folder of broken outputs fails without needing the service.
     if (!planned.length) await ctx.apiSettings();
     const decided = invalid.filter((d) => d !== undefined);
-    return finish(ctx, decorate(buildReport(decided.map((d) => d.result), decided.map((d) => d.exitCode), threshold)), [], flags, []);
+    return finish(ctx, decorate(buildComparedReport(decided.map((d) => d.result), decided.map((d) => d.exitCode), threshold, [], baseline)), [], flags, []);
   }
 
   const settings = await ctx.apiSettings();
@@ -280,13 +283,13 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags):
       exitCodes.push(decided.exitCode);
       extras.push({});
     } else {
-      results.push(outcome.results[next]);
+      results.push(withClientRef(outcome.results[next]!, clientRefOf(p, outcome.extras[next])));
       exitCodes.push(outcome.exitCodes[next]);
       extras.push(outcome.extras[next]);
       next++;
     }
   });
-  const report = decorate(buildReport(results, exitCodes, threshold, outcome.interrupted ? [ctx.interruptExitCode] : []));
+  const report = decorate(buildComparedReport(results, exitCodes, threshold, outcome.interrupted ? [ctx.interruptExitCode] : [], baseline));
   if (outcome.interrupted) reportInterrupted(ctx, results, Boolean(flags.resubmit));
   else {
     const pending = outcome.results.filter((r) => r.evaluation_id && (r.status_code === 'pending' || r.status_code === 'running'));
@@ -296,6 +299,13 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags):
     }
   }
   return finish(ctx, report, extras, flags, outcome.submittedIds);
+}
+
+/** The input's client_ref; for an existing evaluation (--id), the one it was submitted with. */
+function clientRefOf(p: PlannedInput, extra: GateResultExtra | undefined): string | undefined {
+  if (p.input.kind === 'submit') return p.input.spec.clientRef;
+  const ref = extra?.evaluation?.client_ref;
+  return typeof ref === 'string' ? ref : undefined;
 }
 
 async function finish(ctx: Context, report: GateReport, extras: GateResultExtra[] | undefined, flags: ReportTargets, _ids: string[]): Promise<number> {
@@ -308,8 +318,9 @@ async function finish(ctx: Context, report: GateReport, extras: GateResultExtra[
   return report.exit_code;
 }
 
-async function runMerge(ctx: Context, files: string[], flags: ReportTargets, cmd: Command): Promise<number> {
+async function runMerge(ctx: Context, files: string[], flags: ReportTargets & BaselineFlags, cmd: Command): Promise<number> {
   refuseGateFlags(cmd);
+  const baseline = await loadBaseline(flags);
   await prepareReportTargets(flags);
   const docs = [];
   for (const file of files) {
@@ -319,7 +330,7 @@ async function runMerge(ctx: Context, files: string[], flags: ReportTargets, cmd
       throw new UsageError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
-  const report = mergeReports(docs, { warn: (line) => ctx.err(`warning: ${line}`) });
+  const report = mergeReports(docs, { warn: (line) => ctx.err(`warning: ${line}`), baseline });
   return finish(ctx, report, undefined, flags, []);
 }
 
@@ -339,6 +350,13 @@ function refuseGateFlags(cmd: Command): void {
       hint: 'merge takes the shards\' documents and --json, --json-file, --junit, --report; the shards\' results keep the thresholds they were judged by',
     });
   }
+}
+
+function addBaselineFlags(cmd: Command): Command {
+  return cmd
+    .option('--baseline <file>', "compare with an earlier gate's --json document (e.g. the main branch's)")
+    .option('--max-drop <d>', 'a score that fell by more than this (0.0-1.0), or a pass that became a fail, is a regression (exit 1)')
+    .option('--max-mean-drop <d>', 'the most the mean score over matched images may fall (0.0-1.0)');
 }
 
 function addReportFlags(cmd: Command): Command {
@@ -365,11 +383,11 @@ export function registerGate(program: Command, ctx: Context): void {
     .option('--dry-run', 'check every input, print the plan and its price, send nothing')
     .option('--max-cost <amount>', 'refuse before sending when price × evaluations exceeds this')
     .option('--quiet', 'no progress on stderr (spinner or, in logs, a line every 10 s to 1 min)');
-  addReportFlags(gate).action(action(ctx, (images: string[], flags: GateFlags) => runGateCommand(ctx, images, flags)));
+  addReportFlags(addBaselineFlags(gate)).action(action(ctx, (images: string[], flags: GateFlags) => runGateCommand(ctx, images, flags)));
 
-  addReportFlags(withGlobals(gate.command('merge')))
+  addReportFlags(addBaselineFlags(withGlobals(gate.command('merge'))))
     .description('combine the --json results of gate shards and exit as one gate would (an image named merge: ./merge)')
     .argument('<file...>', 'gate --json documents')
-    .action(action(ctx, (files: string[], flags: ReportTargets, cmd: Command) => runMerge(ctx, files, flags, cmd)));
+    .action(action(ctx, (files: string[], flags: ReportTargets & BaselineFlags, cmd: Command) => runMerge(ctx, files, flags, cmd)));
 }
 

@@ -62,6 +62,11 @@ export function decideResult(input: DecideInput): { result: GateResult; exitCode
   return { result, exitCode: exitCodeOfResult(result) };
 }
 
+/** The result with the input's client_ref, so a later `--baseline` can match it by that. */
+export function withClientRef(result: GateResult, clientRef: string | null | undefined): GateResult {
+  return typeof clientRef === 'string' && clientRef !== '' ? { ...result, client_ref: clientRef } : result;
+}
+
 /**
  * A file with an image's extension that is empty or not an image: never sent, it fails the gate
  * as the service fails undecodable media (`invalid_media`, exit 3), so a broken generation output

@@ -2,7 +2,8 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
-import { buildReport, exitCodeOfResult } from './decide.js';
+import { buildComparedReport, type BaselineRun } from './baseline.js';
+import { exitCodeOfResult } from './decide.js';
 import type { GateReport, GateResult } from './types.js';
 
 /**
@@ -22,6 +23,8 @@ const RUN_LEVEL_CODES = new Set<number>([ExitCode.Interrupted, ExitCode.Terminat
 export interface MergeOptions {
   /** Told about results dropped because another document already held them. */
   warn?: (line: string) => void;
+  /** --baseline: the merged results are compared with it (a shard's own comparison is replaced). */
+  baseline?: BaselineRun;
 }
 
 export function mergeReports(docs: Array<{ name: string; text: string }>, opts: MergeOptions = {}): GateReport {
@@ -52,7 +55,8 @@ export function mergeReports(docs: Array<{ name: string; text: string }>, opts: 
   }
   // Shards of one gate share a threshold; if they do not, the first file's stands at the top and
   // each result still carries the threshold it was judged by.
-  const merged = buildReport(results, results.map(exitCodeOfResult), thresholds[0], extraCodes);
+  // Without --baseline a shard's regressions stay failures through their results.
+  const merged = buildComparedReport(results, results.map(exitCodeOfResult), thresholds[0]!, extraCodes, opts.baseline);
   if (skipped.size) merged.skipped = [...skipped];
   return merged;
 }

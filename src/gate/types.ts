@@ -17,6 +17,43 @@ export interface GateResult {
   previous_ids?: string[];
   /** A client-side error for this input (e.g. a 4xx on submit), when there is no evaluation. */
   error?: { code: string; message: string; exit_code: number };
+  /** The input's client_ref (what a later `--baseline` matches on), when it has one. */
+  client_ref?: string;
+  /** With --baseline: the matched baseline result, or null when the image is new. */
+  baseline?: ResultBaseline | null;
+  /** With --baseline: score now minus the baseline's, or null when either is missing. */
+  delta?: number | null;
+  /** With --baseline and --max-drop: the score fell by more than the bound, or a pass became a fail. */
+  regressed?: boolean;
+}
+
+/** The baseline side of one result (SPEC §5). */
+export interface ResultBaseline {
+  evaluation_id: string | null;
+  weighted_pass_rate: number | null;
+  passed: boolean;
+}
+
+/** The document's `"baseline"` (SPEC §5): the first six keys are the contract, the rest add detail. */
+export interface BaselineSummary {
+  file: string;
+  matched: number;
+  new: number;
+  missing: number;
+  /** Images that regressed. */
+  regressed: number;
+  /** Mean change of the score over matched images that have a score in both runs. */
+  mean_delta: number | null;
+  mean: number | null;
+  baseline_mean: number | null;
+  /** The mean fell by more than --max-mean-drop. */
+  mean_regressed: boolean;
+  max_drop: number | null;
+  max_mean_drop: number | null;
+  /** Images not in the baseline. */
+  new_images: string[];
+  /** Baseline images this run did not gate. */
+  missing_images: string[];
 }
 
 export interface GateCounts {
@@ -45,6 +82,8 @@ export interface GateReport {
   skipped?: string[];
   /** The slice this document covers, under --shard (so `gate merge` can check it has every shard once). */
   shard?: { index: number; count: number };
+  /** With --baseline: how this run compares with the earlier one. */
+  baseline?: BaselineSummary;
 }
 
 /**

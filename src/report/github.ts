@@ -6,8 +6,12 @@
 import type { GateReport, GateResult, GateResultExtra } from '../gate/types.js';
 import { escapeMarkdownCell, escapeWorkflowData, escapeWorkflowProperty, oneLine, truncate } from './escape.js';
 import {
+  changeCell,
+  changeText,
   classifyResult,
   cleanIssues,
+  formatDelta,
+  regressionText,
   describeResult,
   displayImage,
   effectiveThreshold,
@@ -27,6 +31,8 @@ export const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024;
 export function githubAnnotations(report: GateReport, extras?: readonly (GateResultExtra | undefined)[]): string[] {
   const lines: string[] = [];
   let notAnnotated = 0;
+  const meanLine = meanRegressionText(report);
+  if (meanLine) lines.push(`::error title=${escapeWorkflowProperty('runflow-eval gate: mean score regressed')}::${escapeWorkflowData(meanLine)}`);
   report.results.forEach((result, index) => {
     const verdict = classifyResult(result);
     if (verdict === 'PASS') return;
@@ -38,7 +44,7 @@ export function githubAnnotations(report: GateReport, extras?: readonly (GateRes
     const image = typeof result.image === 'string' ? result.image : '';
     const properties: string[] = [];
     if (isRelativeLocalPath(image)) properties.push(`file=${escapeWorkflowProperty(oneLine(image))}`);
-    const title = `runflow-eval gate: ${verdict} ${truncate(displayImage(image), 200)}`;
+    const title = `runflow-eval gate: ${verdict}${result.regressed === true ? ' (regressed)' : ''} ${truncate(displayImage(image), 200)}`;
     properties.push(`title=${escapeWorkflowProperty(title)}`);
     const message = annotationMessage(result, extras?.[index], report.threshold);
     lines.push(`::${command} ${properties.join(',')}::${escapeWorkflowData(message)}`);
@@ -51,6 +57,9 @@ export function githubAnnotations(report: GateReport, extras?: readonly (GateRes
 
 function annotationMessage(result: GateResult, extra: GateResultExtra | undefined, reportThreshold: number): string {
   const lines = [describeResult(result, reportThreshold)];
+  // The change since the baseline (a regression is already in the first line).
+  const change = result.regressed === true ? '' : changeText(result, reportThreshold);
+  if (change) lines.push(`Change: ${change}`);
   const issues = cleanIssues(result.top_issues);
   if (issues.length > 0) lines.push(`Top issues: ${issues.slice(0, 5).map((i) => truncate(i, 200)).join('; ')}`);
   const judges = Array.isArray(extra?.evaluation?.judges) ? extra.evaluation.judges : [];
@@ -67,6 +76,45 @@ const TABLE_HEADER = [
   '| Image | Verdict | Score | Threshold | Top issue / failure | Evaluation |',
   '|---|---|---|---|---|---|',
 ];
+const TABLE_HEADER_WITH_CHANGE = [
+  '| Image | Verdict | Score | Change | Threshold | Top issue / failure | Evaluation |',
+  '|---|---|---|---|---|---|---|',
+];
+/** Regressions listed by name above the table; the table still has every row. */
+const MAX_LISTED_REGRESSIONS = 50;
+
+/** `Mean score fell from 0.85 to 0.79 (−0.06), more than --max-mean-drop 0.05`, or '' when it did not. */
+function meanRegressionText(report: GateReport): string {
+  const b = report.baseline;
+  if (!b || b.mean_regressed !== true || typeof b.mean_delta !== 'number') return '';
+  const range = typeof b.baseline_mean === 'number' && typeof b.mean === 'number' ? `from ${b.baseline_mean.toFixed(2)} to ${b.mean.toFixed(2)} ` : '';
+  return `Mean score over ${b.matched} matched images fell ${range}(${formatDelta(b.mean_delta)}), more than --max-mean-drop ${b.max_mean_drop}`;
+}
+
+/**
+ * What a reviewer reads first on a pull request: the comparison in one line, then every
+ * regression by name, in bold, above the full table.
+ */
+function baselineSection(report: GateReport): string[] {
+  const b = report.baseline;
+  if (!b) return [];
+  const mean = typeof b.mean_delta === 'number' ? `, mean change ${formatDelta(b.mean_delta)}` : '';
+  const lines = [
+    `Compared with baseline ${escapeMarkdownCell(String(b.file))}: ${b.matched} matched, ${b.new} new, ${b.missing} missing, ${b.regressed} regressed${mean}.`,
+    '',
+  ];
+  const regressed = report.results.filter((r) => r.regressed === true);
+  const meanLine = meanRegressionText(report);
+  if (regressed.length === 0 && !meanLine) return lines;
+  lines.push(`### :warning: ${regressed.length} regression${regressed.length === 1 ? '' : 's'} against the baseline`, '');
+  if (meanLine) lines.push(`- **${escapeMarkdownCell(meanLine)}**`);
+  for (const r of regressed.slice(0, MAX_LISTED_REGRESSIONS)) {
+    lines.push(`- **${escapeMarkdownCell(truncate(displayImage(r.image), 200))}**: ${escapeMarkdownCell(regressionText(r, report.threshold))}`);
+  }
+  if (regressed.length > MAX_LISTED_REGRESSIONS) lines.push(`- … and ${regressed.length - MAX_LISTED_REGRESSIONS} more (marked in the table)`);
+  lines.push('');
+  return lines;
+}
 
 export function githubStepSummary(report: GateReport, _extras?: readonly (GateResultExtra | undefined)[]): string {
   const total = report.counts?.total ?? report.results.length;
@@ -80,11 +128,13 @@ export function githubStepSummary(report: GateReport, _extras?: readonly (GateRe
       `${counts.FAIL} below the bar, ${counts.ERROR} errors, ${counts.TIMEOUT} timed out` +
       (counts.INTERRUPTED + counts.NOT_SUBMITTED ? `, ${counts.INTERRUPTED} interrupted, ${counts.NOT_SUBMITTED} not_submitted` : ''),
     '',
+    ...baselineSection(report),
   ];
   if (report.results.length === 0) return `${head.join('\n')}No results.\n`;
 
-  const rows = report.results.map((result) => ({ result, line: tableRow(result, report.threshold) }));
-  const fixed = head.concat(TABLE_HEADER).join('\n') + '\n';
+  const withChange = report.baseline !== undefined;
+  const rows = report.results.map((result) => ({ result, line: tableRow(result, report.threshold, withChange) }));
+  const fixed = head.concat(withChange ? TABLE_HEADER_WITH_CHANGE : TABLE_HEADER).join('\n') + '\n';
   // Room for the "… and N more rows" line, however many digits N has.
   const budget = STEP_SUMMARY_LIMIT_BYTES - Buffer.byteLength(fixed) - 200;
   const allBytes = rows.reduce((sum, r) => sum + Buffer.byteLength(r.line) + 1, 0);
@@ -106,7 +156,7 @@ export function githubStepSummary(report: GateReport, _extras?: readonly (GateRe
   return `${fixed}${shown.join('\n')}\n\n${more}\n`;
 }
 
-function tableRow(result: GateResult, reportThreshold: number): string {
+function tableRow(result: GateResult, reportThreshold: number, withChange: boolean): string {
   const threshold = effectiveThreshold(result, reportThreshold);
   const cells = [
     truncate(displayImage(result.image), 200),
@@ -115,6 +165,11 @@ function tableRow(result: GateResult, reportThreshold: number): string {
     formatThreshold(threshold),
     truncate(headline(result, reportThreshold), 300),
     oneLine(String(result.evaluation_id ?? '')),
-  ];
-  return `| ${cells.map(escapeMarkdownCell).join(' | ')} |`;
+  ].map(escapeMarkdownCell);
+  if (withChange) {
+    // Our own markup around escaped text: a regression is bold and marked, so it stands out.
+    const change = escapeMarkdownCell(changeCell(result));
+    cells.splice(3, 0, result.regressed === true ? `**${change}** :small_red_triangle_down: regressed` : change);
+  }
+  return `| ${cells.join(' | ')} |`;
 }

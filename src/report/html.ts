@@ -13,9 +13,13 @@ import type { EvaluationAction, GateFailure, Judge } from '../api/types.js';
 import type { GateReport, GateResult, GateResultExtra } from '../gate/types.js';
 import { escapeHtml, oneLine, stripControl } from './escape.js';
 import {
+  changeCell,
+  changeText,
   classifyResult,
   cleanIssues,
   describeResult,
+  formatDelta,
+  regressionText,
   displayImage,
   effectiveThreshold,
   formatScore,
@@ -246,12 +250,45 @@ function renderHeader(report: GateReport, title: string, opts: HtmlReportOptions
     fact('Exit code', String(report.exit_code)),
     opts.generatedAt ? fact('Generated', opts.generatedAt) : '',
     '</dl>',
+    renderBaselineSummary(report),
     notEmbedded > 0
       ? `<p class="note" data-testid="thumbnail-note">${notEmbedded} local images are linked rather than embedded (the page embeds at most ${escapeHtml(String(opts.maxThumbnails ?? DEFAULT_MAX_THUMBNAILS))} thumbnails, from files up to 5 MB).</p>`
       : '',
     '</header>',
   ];
   return parts.filter(Boolean).join('\n');
+}
+
+/** New and missing images listed by name in the header, at most this many each. */
+const MAX_LISTED_IMAGES = 50;
+
+/** With --baseline: what was compared, the mean's change, every regression, and the images only one side has. */
+function renderBaselineSummary(report: GateReport): string {
+  const b = report.baseline;
+  if (!b) return '';
+  const mean = typeof b.mean_delta === 'number' ? `, mean change ${formatDelta(b.mean_delta)}` : '';
+  const parts = [
+    `<section class="baseline" data-testid="baseline" data-regressed="${escapeHtml(String(b.regressed))}" data-mean-delta="${b.mean_delta === null ? '' : escapeHtml(String(b.mean_delta))}" data-mean-regressed="${b.mean_regressed === true ? 'true' : 'false'}">`,
+    `<p>${escapeHtml(`Compared with ${oneLine(String(b.file))}: ${b.matched} matched, ${b.new} new, ${b.missing} missing, ${b.regressed} regressed${mean}`)}</p>`,
+  ];
+  if (b.mean_regressed === true && typeof b.mean_delta === 'number') {
+    parts.push(`<p class="regression" data-testid="mean-regression">${escapeHtml(`The mean score fell by ${formatDelta(b.mean_delta)}, more than --max-mean-drop ${b.max_mean_drop}`)}</p>`);
+  }
+  const regressed = report.results.filter((r) => r.regressed === true);
+  if (regressed.length > 0) {
+    const items = regressed.map((r) => `<li data-testid="regression">${escapeHtml(`${displayImage(r.image)}: ${regressionText(r, report.threshold)}`)}</li>`);
+    parts.push(`<h2 class="regression">${regressed.length} regression${regressed.length === 1 ? '' : 's'}</h2><ul>${items.join('')}</ul>`);
+  }
+  const list = (label: string, testid: string, images: unknown) => {
+    if (!Array.isArray(images) || images.length === 0) return;
+    const shown = images.slice(0, MAX_LISTED_IMAGES).map((i) => `<li>${escapeHtml(displayImage(i))}</li>`);
+    const more = images.length > MAX_LISTED_IMAGES ? `<li>… and ${images.length - MAX_LISTED_IMAGES} more</li>` : '';
+    parts.push(`<details data-testid="${testid}"><summary>${escapeHtml(`${label} (${images.length})`)}</summary><ul>${shown.join('')}${more}</ul></details>`);
+  };
+  list('New: not in the baseline', 'new-images', b.new_images);
+  list('Missing: in the baseline, not gated now', 'missing-images', b.missing_images);
+  parts.push('</section>');
+  return parts.join('\n');
 }
 
 function fact(name: string, value: string): string {
@@ -294,18 +331,34 @@ function renderCard(result: GateResult, extra: GateResultExtra | undefined, thum
   return [
     `<article class="card ${badge.css}" data-testid="result-row" data-index="${index}" data-verdict="${badge.label}" ` +
       `data-score="${score === null ? '' : escapeHtml(String(score))}" data-threshold="${escapeHtml(String(threshold))}" ` +
-      `data-image="${escapeHtml(shownImage)}" data-evaluation-id="${escapeHtml(evaluationId)}">`,
+      `data-image="${escapeHtml(shownImage)}" data-evaluation-id="${escapeHtml(evaluationId)}"${baselineAttributes(result)}>`,
     `<div class="thumb" data-testid="thumbnail">${renderThumbnail(thumbnail, image)}</div>`,
     '<div class="body">',
     `<h2 data-testid="image">${escapeHtml(shownImage)}</h2>`,
     `<p class="verdict-line"><span class="badge ${badge.css}" data-testid="verdict" title="${escapeHtml(badge.explain)}">${badge.label}</span> ` +
       `<span data-testid="reason">${escapeHtml(describeResult(result, reportThreshold))}</span></p>`,
     renderScoreBar(score, threshold),
+    renderChange(result, reportThreshold),
     `<dl class="facts">${facts.filter(Boolean).join('')}</dl>`,
     ...sections,
     '</div>',
     '</article>',
   ].join('\n');
+}
+
+/** `data-delta` and `data-regressed` on a card when the gate ran with --baseline. */
+function baselineAttributes(result: GateResult): string {
+  if (result.baseline === undefined) return '';
+  const delta = typeof result.delta === 'number' ? String(result.delta) : '';
+  return ` data-delta="${escapeHtml(delta)}" data-change="${escapeHtml(changeCell(result))}" data-regressed="${result.regressed === true ? 'true' : 'false'}"`;
+}
+
+function renderChange(result: GateResult, reportThreshold: number): string {
+  const text = changeText(result, reportThreshold);
+  if (!text) return '';
+  const regressed = result.regressed === true;
+  const badge = regressed ? '<span class="badge fail" data-testid="regressed">REGRESSED</span> ' : '';
+  return `<p class="change${regressed ? ' regression' : ''}" data-testid="change">${badge}${escapeHtml(text)}</p>`;
 }
 
 /** A bar for the score with a mark at the threshold; widths are numbers we compute, never input. */
@@ -388,6 +441,7 @@ header{border-bottom:1px solid var(--line);padding-bottom:1rem;margin-bottom:1re
 .headline{font-size:1.1rem}
 .facts{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;margin:.4rem 0}.facts div{display:flex;gap:.35rem}.facts dt{color:var(--muted)}.facts dd{margin:0;word-break:break-all}
 .note{color:var(--muted)}
+.regression{color:var(--fail);font-weight:600}.baseline h2{margin-top:.6rem}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:1rem;color:#fff;font-weight:600;font-size:.85rem}
 .badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}.badge.error{background:var(--error)}.badge.pending{background:var(--pending)}
 .card{display:grid;grid-template-columns:180px 1fr;gap:1rem;border:1px solid var(--line);border-left:6px solid var(--line);border-radius:6px;padding:1rem;margin:0 0 1rem}

@@ -8,6 +8,7 @@
 import type { GateReport, GateResult, GateResultExtra } from '../gate/types.js';
 import { escapeXml, escapeXmlAttribute, oneLine, stripControl } from './escape.js';
 import {
+  changeText,
   classifyResult,
   cleanIssues,
   describeResult,
@@ -15,6 +16,7 @@ import {
   effectiveThreshold,
   formatScore,
   formatThreshold,
+  regressionText,
   resultCode,
   scoreOf,
 } from './verdict.js';
@@ -48,6 +50,7 @@ export function renderJUnit(report: GateReport, extras?: readonly (GateResultExt
     property('threshold', formatThreshold(report.threshold)),
     property('exit_code', String(report.exit_code)),
     property('cost', String(report.cost ?? '')),
+    ...baselineProperties(report),
   ].join('\n');
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -61,6 +64,21 @@ export function renderJUnit(report: GateReport, extras?: readonly (GateResultExt
     '</testsuites>',
     '',
   ].join('\n');
+}
+
+/** The comparison with --baseline, for tools that read suite properties. */
+function baselineProperties(report: GateReport): string[] {
+  const b = report.baseline;
+  if (!b) return [];
+  return [
+    property('baseline', String(b.file)),
+    property('baseline_matched', String(b.matched)),
+    property('baseline_new', String(b.new)),
+    property('baseline_missing', String(b.missing)),
+    property('baseline_regressed', String(b.regressed)),
+    property('baseline_mean_delta', b.mean_delta === null ? '' : String(b.mean_delta)),
+    property('baseline_mean_regressed', String(b.mean_regressed === true)),
+  ];
 }
 
 function property(name: string, value: string): string {
@@ -78,9 +96,11 @@ function renderCase(result: GateResult, extra: GateResultExtra | undefined, repo
   const lines = [`    <testcase classname="${CLASS_NAME}" name="${name}"${time}>`];
   const verdict = classifyResult(result);
   const message = escapeXmlAttribute(describeResult(result, reportThreshold));
-  const body = escapeXml(detailLines(result, extra).join('\n'));
+  const body = escapeXml(detailLines(result, extra, reportThreshold).join('\n'));
   if (verdict === 'FAIL') {
-    lines.push(`      <failure message="${message}" type="quality">${body}</failure>`);
+    // A regression (a pass that became a fail, or a score that fell too far) says from what to what.
+    const type = result.regressed === true ? 'regression' : 'quality';
+    lines.push(`      <failure message="${message}" type="${type}">${body}</failure>`);
   } else if (verdict !== 'PASS') {
     const type = escapeXmlAttribute(resultCode(result));
     lines.push(`      <error message="${message}" type="${type}">${body}</error>`);
@@ -102,12 +122,16 @@ function systemOut(result: GateResult, reportThreshold: number): string {
   if (Array.isArray(result.previous_ids) && result.previous_ids.length > 0) {
     out.push(`previous attempts: ${result.previous_ids.map((id) => oneLine(String(id))).join(', ')}`);
   }
+  const change = changeText(result, reportThreshold);
+  if (change) out.push(`change: ${change}`);
   return out.join('\n');
 }
 
 /** The body of a failure/error: why, the top issues, and what each judge found. */
-function detailLines(result: GateResult, extra: GateResultExtra | undefined): string[] {
+function detailLines(result: GateResult, extra: GateResultExtra | undefined, reportThreshold: number): string[] {
   const lines: string[] = [];
+  const regression = regressionText(result, reportThreshold);
+  if (regression) lines.push(regression);
   if (result.error) {
     lines.push(`error: ${oneLine(String(result.error.code ?? 'error'))}`);
     if (result.error.message) lines.push(stripControl(String(result.error.message)));

@@ -6,13 +6,15 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import type { GateReport, GateResult } from '../gate/types.js';
+import type { BaselineSummary, GateReport, GateResult } from '../gate/types.js';
 import { oneLine } from './escape.js';
 import {
   classifyResult,
   displayImage,
   effectiveThreshold,
   formatScore,
+  changeCell,
+  formatDelta,
   formatThreshold,
   headline,
   scoreOf,
@@ -31,6 +33,8 @@ export interface GateTableOptions {
 interface Row {
   image: string;
   score: string;
+  /** Change against the baseline (only shown with --baseline). */
+  change: string;
   verdict: Verdict;
   detail: string;
   evaluationId: string;
@@ -41,7 +45,8 @@ export function gateSummaryLine(report: GateReport): string {
   const total = report.counts?.total ?? report.results.length;
   const passed = report.counts?.passed ?? report.results.filter((r) => classifyResult(r) === 'PASS').length;
   const cost = oneLine(String(report.cost ?? '')) || '0';
-  return `${passed}/${total} passed, threshold ${formatThreshold(report.threshold)}, total cost ${cost}`;
+  const regressed = report.baseline && typeof report.baseline.regressed === 'number' && report.baseline.regressed > 0 ? `, ${report.baseline.regressed} regressed` : '';
+  return `${passed}/${total} passed${regressed}, threshold ${formatThreshold(report.threshold)}, total cost ${cost}`;
 }
 
 function toRow(result: GateResult, reportThreshold: number): Row {
@@ -49,6 +54,7 @@ function toRow(result: GateResult, reportThreshold: number): Row {
   return {
     image: displayImage(result.image),
     score: formatScore(scoreOf(result), threshold),
+    change: changeCell(result),
     verdict: classifyResult(result),
     detail: headline(result, reportThreshold),
     evaluationId: oneLine(String(result.evaluation_id ?? '')) || '—',
@@ -57,23 +63,52 @@ function toRow(result: GateResult, reportThreshold: number): Row {
 
 export function renderGateTable(report: GateReport, opts: GateTableOptions): string {
   const rows = report.results.map((r) => toRow(r, report.threshold));
-  const body = opts.color ? colouredTable(rows, opts) : plainLines(rows, opts.showIds === true);
+  const showChange = report.baseline !== undefined;
+  const body = opts.color ? colouredTable(rows, opts, showChange) : plainLines(rows, opts.showIds === true, showChange);
   const chalk = new Chalk({ level: opts.color ? 1 : 0 });
   const summary = gateSummaryLine(report);
   const summaryLine = report.passed ? chalk.green(summary) : chalk.red(summary);
-  return body ? `${body}\n${summaryLine}\n` : `${summaryLine}\n`;
+  const baseline = report.baseline ? baselineLines(report.baseline).join('\n') + '\n' : '';
+  return body ? `${body}\n${baseline}${summaryLine}\n` : `${baseline}${summaryLine}\n`;
 }
 
-function plainLines(rows: Row[], showIds: boolean): string {
+/** New and missing images listed by name, at most this many each (the JSON lists them all). */
+const MAX_LISTED = 20;
+
+/**
+ * Lines under the table with --baseline: what was compared, the mean's change, and the images
+ * only one side has. `baseline main.json: 12 matched, 1 new, 2 missing, 1 regressed, mean −0.03`.
+ */
+export function baselineLines(summary: BaselineSummary): string[] {
+  const mean = typeof summary.mean_delta === 'number' ? `, mean ${formatDelta(summary.mean_delta)}` : '';
+  const meanBound = summary.mean_regressed && typeof summary.max_mean_drop === 'number' ? ` (more than --max-mean-drop ${summary.max_mean_drop}: fails the gate)` : '';
+  const lines = [
+    `baseline ${oneLine(String(summary.file))}: ${summary.matched} matched, ${summary.new} new, ${summary.missing} missing, ${summary.regressed} regressed${mean}${meanBound}`,
+  ];
+  const list = (label: string, images: unknown) => {
+    if (!Array.isArray(images) || images.length === 0) return;
+    const shown = images.slice(0, MAX_LISTED).map((i) => displayImage(i));
+    const more = images.length > MAX_LISTED ? `, … and ${images.length - MAX_LISTED} more` : '';
+    lines.push(`  ${label}: ${shown.join(', ')}${more}`);
+  };
+  list('new (not in the baseline)', summary.new_images);
+  list('missing (in the baseline, not gated now)', summary.missing_images);
+  return lines;
+}
+
+function plainLines(rows: Row[], showIds: boolean, showChange: boolean): string {
   if (rows.length === 0) return '';
-  const header = { image: 'IMAGE', score: 'SCORE', verdict: 'VERDICT', detail: 'DETAIL', evaluationId: 'EVALUATION' };
+  const header = { image: 'IMAGE', score: 'SCORE', change: 'CHANGE', verdict: 'VERDICT', detail: 'DETAIL', evaluationId: 'EVALUATION' };
   // Alignment is for people; a very long name just pushes its own row out, the separator stays.
   const imageWidth = Math.min(60, Math.max(header.image.length, ...rows.map((r) => r.image.length)));
   const scoreWidth = Math.max(header.score.length, ...rows.map((r) => r.score.length));
+  const changeWidth = Math.max(header.change.length, ...rows.map((r) => r.change.length));
   const idWidth = Math.max(header.evaluationId.length, ...rows.map((r) => r.evaluationId.length));
   const verdictWidth = Math.max(header.verdict.length, ...rows.map((r) => r.verdict.length));
-  const line = (r: { image: string; score: string; verdict: string; detail: string; evaluationId: string }) => {
-    const cells = [r.image.padEnd(imageWidth), r.score.padEnd(scoreWidth), r.verdict.padEnd(verdictWidth)];
+  const line = (r: { image: string; score: string; change: string; verdict: string; detail: string; evaluationId: string }) => {
+    const cells = [r.image.padEnd(imageWidth), r.score.padEnd(scoreWidth)];
+    if (showChange) cells.push(r.change.padEnd(changeWidth));
+    cells.push(r.verdict.padEnd(verdictWidth));
     if (showIds) cells.push(r.evaluationId.padEnd(idWidth));
     cells.push(r.detail);
     return cells.join('  ').trimEnd();
@@ -96,12 +131,12 @@ function paintVerdict(chalk: ChalkInstance, verdict: Verdict): string {
   }
 }
 
-function colouredTable(rows: Row[], opts: GateTableOptions): string {
+function colouredTable(rows: Row[], opts: GateTableOptions, showChange: boolean): string {
   if (rows.length === 0) return '';
   const chalk = new Chalk({ level: 1 });
   const showIds = opts.showIds === true;
-  const head = ['Image', 'Score', 'Verdict', ...(showIds ? ['Evaluation'] : []), 'Top issue / failure'];
-  const colWidths = fitColumns(rows, opts.columns, showIds);
+  const head = ['Image', 'Score', ...(showChange ? ['Change'] : []), 'Verdict', ...(showIds ? ['Evaluation'] : []), 'Top issue / failure'];
+  const colWidths = fitColumns(rows, opts.columns, showIds, showChange);
   const table = new Table({
     head: head.map((h) => chalk.bold(h)),
     // cli-table3 colours heads and borders itself unless told not to; we colour with our own instance.
@@ -109,23 +144,25 @@ function colouredTable(rows: Row[], opts: GateTableOptions): string {
     ...(colWidths ? { colWidths, wordWrap: true, wrapOnWordBoundary: true } : {}),
   });
   for (const r of rows) {
-    table.push([r.image, r.score, paintVerdict(chalk, r.verdict), ...(showIds ? [r.evaluationId] : []), r.detail]);
+    const change = r.change.startsWith('−') ? chalk.red(r.change) : r.change;
+    table.push([r.image, r.score, ...(showChange ? [change] : []), paintVerdict(chalk, r.verdict), ...(showIds ? [r.evaluationId] : []), r.detail]);
   }
   return table.toString();
 }
 
 /** Column widths that fit `columns`, or undefined (natural widths) when the width is unknown or tiny. */
-function fitColumns(rows: Row[], columns: number, showIds: boolean): number[] | undefined {
+function fitColumns(rows: Row[], columns: number, showIds: boolean, showChange: boolean): number[] | undefined {
   if (!Number.isFinite(columns) || columns < 60) return undefined;
   const padding = 2; // cli-table3's one space either side
-  const borders = showIds ? 6 : 5;
+  const borders = (showIds ? 6 : 5) + (showChange ? 1 : 0);
   const score = Math.max(5, ...rows.map((r) => r.score.length)) + padding;
   const verdict = Math.max(7, ...rows.map((r) => r.verdict.length)) + padding;
   const id = showIds ? Math.max(10, ...rows.map((r) => r.evaluationId.length)) + padding : 0;
-  const available = columns - borders - score - verdict - id;
+  const change = showChange ? Math.max(6, ...rows.map((r) => r.change.length)) + padding : 0;
+  const available = columns - borders - score - verdict - id - change;
   const longestImage = Math.max(5, ...rows.map((r) => r.image.length)) + padding;
   const image = Math.min(longestImage, Math.max(12, Math.floor(available * 0.45)));
   const detail = available - image;
   if (detail < 12) return undefined;
-  return showIds ? [image, score, verdict, id, detail] : [image, score, verdict, detail];
+  return [image, score, ...(showChange ? [change] : []), verdict, ...(showIds ? [id] : []), detail];
 }

@@ -127,6 +127,9 @@ export function describeResult(result: GateResult, reportThreshold: number): str
       if (score !== null && score < threshold) {
         reasons.push(`score ${formatScore(score, threshold)} < threshold ${formatThreshold(threshold)}`);
       }
+      // A regression fails an image even above its threshold; say from what to what.
+      const regression = regressionText(result, reportThreshold);
+      if (regression) reasons.push(regression);
       return reasons.join('; ') || 'below the bar';
     }
     case 'ERROR': {
@@ -152,6 +155,10 @@ export function describeResult(result: GateResult, reportThreshold: number): str
 export function headline(result: GateResult, reportThreshold: number): string {
   const verdict = classifyResult(result);
   const issues = cleanIssues(result.top_issues);
+  // A regression is what changed since the baseline: the news a reviewer needs first.
+  if (verdict === 'FAIL' && result.regressed === true) {
+    return issues.length > 0 ? `${regressionText(result, reportThreshold)}; ${issues[0]}` : regressionText(result, reportThreshold);
+  }
   if (verdict === 'FAIL' && issues.length > 0) {
     return issues.length > 1 ? `${issues[0]} (+${issues.length - 1} more)` : issues[0]!;
   }
@@ -169,4 +176,61 @@ export function tally(results: readonly GateResult[]): Record<Verdict, number> {
 /** The threshold a result was judged against (its own, from a manifest item, else the report's). */
 export function effectiveThreshold(result: GateResult, reportThreshold: number): number {
   return thresholdOf(result, reportThreshold);
+}
+
+/** A change of score with its sign (U+2212 for a fall, as typeset): `+0.03`, `−0.21`, `0.00`. */
+export function formatDelta(delta: number): string {
+  let digits = 2;
+  // A real change is never shown as 0.00.
+  while (digits < 6 && delta !== 0 && Number(Math.abs(delta).toFixed(digits)) === 0) digits++;
+  const text = Math.abs(delta).toFixed(digits);
+  if (Number(text) === 0) return text;
+  return `${delta < 0 ? '−' : '+'}${text}`;
+}
+
+/** True when a gate ran with --baseline (the result carries the comparison fields). */
+export function hasBaseline(result: GateResult): boolean {
+  return result.baseline !== undefined;
+}
+
+function baselineScoreOf(result: GateResult): number | null {
+  const score = result.baseline?.weighted_pass_rate;
+  return typeof score === 'number' && Number.isFinite(score) ? score : null;
+}
+
+function deltaOf(result: GateResult): number | null {
+  return typeof result.delta === 'number' && Number.isFinite(result.delta) ? result.delta : null;
+}
+
+/** The change column: `+0.03`, `−0.21`, `new` (not in the baseline), `—` (a score missing on either side). */
+export function changeCell(result: GateResult): string {
+  if (!result.baseline || typeof result.baseline !== 'object') return 'new';
+  const delta = deltaOf(result);
+  return delta === null ? '—' : formatDelta(delta);
+}
+
+/** `regressed from 0.92 to 0.71 (−0.21)`, or why it regressed when a score is missing; '' when it did not. */
+export function regressionText(result: GateResult, reportThreshold: number): string {
+  if (result.regressed !== true) return '';
+  const threshold = thresholdOf(result, reportThreshold);
+  const before = baselineScoreOf(result);
+  const now = scoreOf(result);
+  const delta = deltaOf(result);
+  if (before !== null && now !== null && delta !== null) {
+    return `regressed from ${formatScore(before, threshold)} to ${formatScore(now, threshold)} (${formatDelta(delta)})`;
+  }
+  return 'regressed: passed in the baseline, fails now';
+}
+
+/** `baseline 0.92, change −0.21` for a matched result, `new: not in the baseline` for another; '' without a baseline. */
+export function changeText(result: GateResult, reportThreshold: number): string {
+  if (!hasBaseline(result)) return '';
+  if (!result.baseline || typeof result.baseline !== 'object') return 'new: not in the baseline';
+  const regression = regressionText(result, reportThreshold);
+  if (regression) return regression;
+  const before = baselineScoreOf(result);
+  const delta = deltaOf(result);
+  const was = before === null ? 'no score' : formatScore(before, thresholdOf(result, reportThreshold));
+  const verdict = result.baseline.passed === true ? 'passed' : 'did not pass';
+  return `baseline ${was} (${verdict})${delta === null ? '' : `, change ${formatDelta(delta)}`}`;
 }
