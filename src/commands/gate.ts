@@ -34,6 +34,7 @@ interface GateFlags extends SubmitFlags, ReportTargets, BaselineFlags {
   dryRun?: boolean;
   maxCost?: string;
   quiet?: boolean;
+  all?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -308,17 +309,17 @@ function clientRefOf(p: PlannedInput, extra: GateResultExtra | undefined): strin
   return typeof ref === 'string' ? ref : undefined;
 }
 
-async function finish(ctx: Context, report: GateReport, extras: GateResultExtra[] | undefined, flags: ReportTargets, _ids: string[]): Promise<number> {
+async function finish(ctx: Context, report: GateReport, extras: GateResultExtra[] | undefined, flags: ReportTargets & { all?: boolean }, _ids: string[]): Promise<number> {
   await writeReports(ctx, report, extras, flags);
   if (ctx.globals.json) ctx.json(report);
   else {
     const { renderGateTable } = await import('../report/summary-table.js');
-    ctx.out(renderGateTable(report, { color: ctx.color, columns: ctx.io.columns }));
+    ctx.out(renderGateTable(report, { color: ctx.color, columns: ctx.io.columns, all: flags.all }));
   }
   return report.exit_code;
 }
 
-async function runMerge(ctx: Context, files: string[], flags: ReportTargets & BaselineFlags, cmd: Command): Promise<number> {
+async function runMerge(ctx: Context, files: string[], flags: ReportTargets & BaselineFlags & { all?: boolean }, cmd: Command): Promise<number> {
   refuseGateFlags(cmd);
   const baseline = await loadBaseline(flags);
   await prepareReportTargets(flags);
@@ -361,6 +362,7 @@ function addBaselineFlags(cmd: Command): Command {
 
 function addReportFlags(cmd: Command): Command {
   return cmd
+    .option('--all', 'list every image in the table (a gate of more than 50 lists only those that did not pass)')
     .option('--json-file <file>', 'also write the --json document to this file')
     .option('--junit <file>', 'write a JUnit XML report (one testcase per image)')
     .option('--report <file.html>', 'write a self-contained HTML report');

@@ -8,6 +8,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { BaselineSummary, GateReport, GateResult } from '../gate/types.js';
 import { oneLine } from './escape.js';
+import { displayWidth, padDisplay, shortenMiddle } from './width.js';
 import {
   classifyResult,
   displayImage,
@@ -28,7 +29,15 @@ export interface GateTableOptions {
   columns: number;
   /** Add the evaluation id column. */
   showIds?: boolean;
+  /** Every row, even in a gate of more than 50 images (where only the rows that did not pass are listed). */
+  all?: boolean;
 }
+
+/** Above this many results, the table lists only those that did not pass (unless `all`). */
+export const FULL_TABLE_LIMIT = 50;
+
+/** Widest image column in plain output: longer paths are shortened in their middle. */
+const PLAIN_IMAGE_WIDTH = 60;
 
 interface Row {
   image: string;
@@ -62,14 +71,22 @@ function toRow(result: GateResult, reportThreshold: number): Row {
 }
 
 export function renderGateTable(report: GateReport, opts: GateTableOptions): string {
-  const rows = report.results.map((r) => toRow(r, report.threshold));
+  let rows = report.results.map((r) => toRow(r, report.threshold));
+  // In a big gate the passes would bury what needs looking at: list the rest, count the passes.
+  let hidden = 0;
+  if (!opts.all && rows.length > FULL_TABLE_LIMIT) {
+    const shown = rows.filter((r) => r.verdict !== 'PASS');
+    hidden = rows.length - shown.length;
+    rows = shown;
+  }
   const showChange = report.baseline !== undefined;
   const body = opts.color ? colouredTable(rows, opts, showChange) : plainLines(rows, opts.showIds === true, showChange);
   const chalk = new Chalk({ level: opts.color ? 1 : 0 });
   const summary = gateSummaryLine(report);
   const summaryLine = report.passed ? chalk.green(summary) : chalk.red(summary);
+  const hiddenLine = hidden ? `${hidden} passed and not listed (--all lists every row)\n` : '';
   const baseline = report.baseline ? baselineLines(report.baseline).join('\n') + '\n' : '';
-  return body ? `${body}\n${baseline}${summaryLine}\n` : `${baseline}${summaryLine}\n`;
+  return body ? `${body}\n${hiddenLine}${baseline}${summaryLine}\n` : `${hiddenLine}${baseline}${summaryLine}\n`;
 }
 
 /** New and missing images listed by name, at most this many each (the JSON lists them all). */
@@ -99,21 +116,23 @@ export function baselineLines(summary: BaselineSummary): string[] {
 function plainLines(rows: Row[], showIds: boolean, showChange: boolean): string {
   if (rows.length === 0) return '';
   const header = { image: 'IMAGE', score: 'SCORE', change: 'CHANGE', verdict: 'VERDICT', detail: 'DETAIL', evaluationId: 'EVALUATION' };
-  // Alignment is for people; a very long name just pushes its own row out, the separator stays.
-  const imageWidth = Math.min(60, Math.max(header.image.length, ...rows.map((r) => r.image.length)));
+  // Measured in display columns (wide characters take two); a path wider than the column is
+  // shortened in its middle, so the file name stays readable and the columns stay aligned.
+  const images = rows.map((r) => shortenMiddle(r.image, PLAIN_IMAGE_WIDTH));
+  const imageWidth = Math.max(displayWidth(header.image), ...images.map(displayWidth));
   const scoreWidth = Math.max(header.score.length, ...rows.map((r) => r.score.length));
-  const changeWidth = Math.max(header.change.length, ...rows.map((r) => r.change.length));
-  const idWidth = Math.max(header.evaluationId.length, ...rows.map((r) => r.evaluationId.length));
+  const changeWidth = Math.max(header.change.length, ...rows.map((r) => displayWidth(r.change)));
+  const idWidth = Math.max(header.evaluationId.length, ...rows.map((r) => displayWidth(r.evaluationId)));
   const verdictWidth = Math.max(header.verdict.length, ...rows.map((r) => r.verdict.length));
   const line = (r: { image: string; score: string; change: string; verdict: string; detail: string; evaluationId: string }) => {
-    const cells = [r.image.padEnd(imageWidth), r.score.padEnd(scoreWidth)];
-    if (showChange) cells.push(r.change.padEnd(changeWidth));
+    const cells = [padDisplay(r.image, imageWidth), r.score.padEnd(scoreWidth)];
+    if (showChange) cells.push(padDisplay(r.change, changeWidth));
     cells.push(r.verdict.padEnd(verdictWidth));
-    if (showIds) cells.push(r.evaluationId.padEnd(idWidth));
+    if (showIds) cells.push(padDisplay(r.evaluationId, idWidth));
     cells.push(r.detail);
     return cells.join('  ').trimEnd();
   };
-  return [line(header), ...rows.map(line)].join('\n');
+  return [line(header), ...rows.map((r, i) => line({ ...r, image: images[i]! }))].join('\n');
 }
 
 function paintVerdict(chalk: ChalkInstance, verdict: Verdict): string {
@@ -143,9 +162,11 @@ function colouredTable(rows: Row[], opts: GateTableOptions, showChange: boolean)
     style: { head: [], border: [] },
     ...(colWidths ? { colWidths, wordWrap: true, wrapOnWordBoundary: true } : {}),
   });
+  // The image cell is shortened here, in its middle: cli-table3 would cut its end (the file name).
+  const imageRoom = colWidths ? colWidths[0]! - 2 : Infinity;
   for (const r of rows) {
     const change = r.change.startsWith('−') ? chalk.red(r.change) : r.change;
-    table.push([r.image, r.score, ...(showChange ? [change] : []), paintVerdict(chalk, r.verdict), ...(showIds ? [r.evaluationId] : []), r.detail]);
+    table.push([shortenMiddle(r.image, imageRoom), r.score, ...(showChange ? [change] : []), paintVerdict(chalk, r.verdict), ...(showIds ? [r.evaluationId] : []), r.detail]);
   }
   return table.toString();
 }
@@ -157,10 +178,10 @@ function fitColumns(rows: Row[], columns: number, showIds: boolean, showChange: 
   const borders = (showIds ? 6 : 5) + (showChange ? 1 : 0);
   const score = Math.max(5, ...rows.map((r) => r.score.length)) + padding;
   const verdict = Math.max(7, ...rows.map((r) => r.verdict.length)) + padding;
-  const id = showIds ? Math.max(10, ...rows.map((r) => r.evaluationId.length)) + padding : 0;
+  const id = showIds ? Math.max(10, ...rows.map((r) => displayWidth(r.evaluationId))) + padding : 0;
   const change = showChange ? Math.max(6, ...rows.map((r) => r.change.length)) + padding : 0;
   const available = columns - borders - score - verdict - id - change;
-  const longestImage = Math.max(5, ...rows.map((r) => r.image.length)) + padding;
+  const longestImage = Math.max(5, ...rows.map((r) => displayWidth(r.image))) + padding;
   const image = Math.min(longestImage, Math.max(12, Math.floor(available * 0.45)));
   const detail = available - image;
   if (detail < 12) return undefined;

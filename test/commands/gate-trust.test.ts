@@ -367,3 +367,18 @@ describe('an unreachable service (item 7)', () => {
     expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'connection_error', exit_code: 5 });
   });
 });
+
+describe('the table of a big gate (item 8)', () => {
+  it('lists only the images that did not pass beyond 50 images, and every row with --all', async () => {
+    api.setOutcome((body: { generated_image_url: string }) => (body.generated_image_url.includes('bad') ? { overall_passed: false, weighted_pass_rate: 0.3, durationMs: 20 } : { durationMs: 20 }));
+    const inputs = Array.from({ length: 52 }, (_, i) => `https://img.example.com/${i === 3 ? 'bad' : 'ok'}-${i}.png`);
+    const r = await runCli(['gate', ...inputs, '--task-type', 't', '--quiet'], env);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toContain('bad-3.png');
+    expect(lines[2]).toBe('51 passed and not listed (--all lists every row)');
+    const all = await runCli(['gate', ...inputs, '--task-type', 't', '--quiet', '--all'], env);
+    expect(all.stdout.trimEnd().split('\n')).toHaveLength(54);
+  });
+});

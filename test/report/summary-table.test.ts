@@ -52,3 +52,58 @@ describe('renderGateTable', () => {
     expect(gateSummaryLine(empty)).toBe('0/0 passed, threshold 0.80, total cost 0');
   });
 });
+
+describe('renderGateTable: widths, long paths, big gates (issue #12 item 8)', () => {
+  const result = (image: string, passed: boolean) => ({
+    image,
+    evaluation_id: null,
+    status_code: 'completed',
+    overall_passed: passed,
+    weighted_pass_rate: passed ? 0.9 : 0.4,
+    threshold: 0.5,
+    passed,
+    failure_code: null,
+    top_issues: passed ? [] : ['blurry'],
+    cost: '0.1',
+  });
+  const reportOf = (results: ReturnType<typeof result>[]) => ({
+    passed: results.every((r) => r.passed),
+    exit_code: results.every((r) => r.passed) ? 0 : 1,
+    threshold: 0.5,
+    counts: { total: results.length, passed: results.filter((r) => r.passed).length, failed: results.filter((r) => !r.passed).length, errored: 0, timed_out: 0, interrupted: 0 },
+    cost: '0',
+    results,
+  });
+
+  it('lines up wide (CJK) names by display columns', async () => {
+    const { displayWidth } = await import('../../src/report/width.js');
+    const out = renderGateTable(reportOf([result('写真/靴.png', false), result('shots/a.png', true)]), { color: false, columns: 80 });
+    const lines = out.split('\n');
+    const at = (line: string) => displayWidth(line.slice(0, line.search(/0\.\d\d|SCORE/)));
+    expect(at(lines[1]!)).toBe(at(lines[0]!));
+    expect(at(lines[2]!)).toBe(at(lines[0]!));
+  });
+
+  it('shortens a long path in its middle, keeping the file name, in the plain and the coloured table', async () => {
+    const long = 'renders/campaign-2024-summer-collection-final-approved-by-marketing/variant-b/shoe-17.png';
+    const plain = renderGateTable(reportOf([result(long, false)]), { color: false, columns: 80 });
+    expect(plain).toMatch(/renders\/campaign-2024-.*…\/shoe-17\.png/);
+    const coloured = renderGateTable(reportOf([result(long, false)]), { color: true, columns: 80 }).replace(ANSI, '');
+    expect(coloured).toMatch(/…\/shoe-17\.png/);
+    for (const line of coloured.trimEnd().split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  it('in a gate of more than 50 images lists only what did not pass, then counts the passes; `all` lists every row', () => {
+    const results = Array.from({ length: 60 }, (_, i) => result(`shots/${i}.png`, i !== 7 && i !== 42));
+    const out = renderGateTable(reportOf(results), { color: false, columns: 80 });
+    const rows = out.trimEnd().split('\n');
+    expect(rows).toHaveLength(1 + 2 + 2);
+    expect(rows[1]).toMatch(/^shots\/7\.png/);
+    expect(rows[2]).toMatch(/^shots\/42\.png/);
+    expect(rows[3]).toBe('58 passed and not listed (--all lists every row)');
+    expect(rows[4]).toBe('58/60 passed, threshold 0.50, total cost 0');
+    expect(renderGateTable(reportOf(results), { color: false, columns: 80, all: true }).trimEnd().split('\n')).toHaveLength(1 + 60 + 1);
+    // 50 or fewer: every row.
+    expect(renderGateTable(reportOf(results.slice(0, 50)), { color: false, columns: 80 }).trimEnd().split('\n')).toHaveLength(1 + 50 + 1);
+  });
+});
