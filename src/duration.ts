@@ -3,12 +3,16 @@ import { UsageError } from './errors.js';
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
- * Parses `90s`, `2m`, `1h`, `500ms`, `1m30s`, or a bare number of milliseconds.
+ * Parses `90s`, `2m`, `1h`, `500ms`, `1m30s` (and `0`). A bare number is refused: `--timeout 10`
+ * meant as ten seconds would otherwise silently be ten milliseconds.
  * Names the flag in the error so the user knows which value was wrong.
  */
 export function parseDuration(raw: string, flag: string): number {
   const text = raw.trim().toLowerCase();
-  if (/^\d+$/.test(text)) return Number(text);
+  if (/^0+$/.test(text)) return 0;
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    throw new UsageError(`${flag} ${text} has no unit: write ${text}s for seconds, ${text}m for minutes or ${text}ms for milliseconds`);
+  }
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
   let total = 0;
   let consumed = 0;
@@ -17,7 +21,7 @@ export function parseDuration(raw: string, flag: string): number {
     consumed = re.lastIndex;
   }
   if (consumed === 0 || consumed !== text.length) {
-    throw new UsageError(`${flag} ${JSON.stringify(raw)} is not a duration; use e.g. 90s, 2m, 1h or milliseconds`);
+    throw new UsageError(`${flag} ${JSON.stringify(raw)} is not a duration; use e.g. 90s, 2m, 1h or 500ms`);
   }
   return Math.round(total);
 }

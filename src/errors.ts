@@ -77,3 +77,8 @@ export function isAbort(err: unknown): boolean {
   const e = err as { name?: string; code?: string };
   return e.name === 'AbortError' || e.code === 'ABORT_ERR' || e.code === 'SIGINT' || e.code === 'UND_ERR_ABORTED';
 }
+
+/** Why an id from an earlier `--sandbox` command is unknown to this one (SPEC §9). */
+export const SANDBOX_IDS_HINT =
+  'each --sandbox command starts its own empty sandbox, so ids do not carry from one command to the next; ' +
+  'to keep one sandbox across commands, run `runflow-eval sandbox` (it prints its URL) and set RUNFLOW_BASE_URL to that URL instead of --sandbox';

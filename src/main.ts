@@ -1,6 +1,6 @@
 import { CommanderError } from './commander.js';
 import { Context, type Env } from './context.js';
-import { CliError, isAbort } from './errors.js';
+import { CliError, isAbort, SANDBOX_IDS_HINT } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import type { IO } from './io.js';
 import { createProgram } from './program.js';
@@ -83,6 +83,7 @@ export function reportError(err: unknown, ctx: Context, argv: string[]): number 
     ctx.err(`error: ${stripControl(err.message)}`);
     for (const line of err.lines) ctx.err(`  ${stripControl(line)}`);
     if (err.hint) ctx.err(`hint: ${err.hint}`);
+    if (ctx.globals.sandbox && err.status === 404) ctx.err(`hint: ${SANDBOX_IDS_HINT}`);
     if (ctx.verbose && err.stack) ctx.err(err.stack);
     return err.exitCode;
   }

@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { parseDuration } from '../duration.js';
-import { UsageError } from '../errors.js';
+import { SANDBOX_IDS_HINT, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { buildComparedReport } from '../gate/baseline.js';
 import { loadBaseline, type BaselineFlags } from '../gate/baseline-file.js';
@@ -43,7 +44,11 @@ const DEFAULT_CONCURRENCY_CAP = 32;
 function parseThreshold(value: string | undefined): number {
   if (value === undefined) return 0;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--threshold must be a number from 0.0 to 1.0 (got ${JSON.stringify(value)})`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+    // 80 is most likely a percentage: say what it would be as a fraction.
+    const hint = Number.isFinite(n) && n > 1 && n <= 100 ? `did you mean --threshold ${n / 100}? (a score from 0.0 to 1.0, not a percentage)` : undefined;
+    throw new UsageError(`--threshold must be a number from 0.0 to 1.0 (got ${JSON.stringify(value)})`, { hint });
+  }
   return n;
 }
 
@@ -110,6 +115,36 @@ function reportInterrupted(ctx: Context, results: GateResult[], resubmit: boolea
   } else {
     ctx.err('run the same gate command again to pick them up (same idempotency keys) instead of paying twice');
   }
+}
+
+/**
+ * `gate mrege s1.json` would treat `mrege` as an image and complain about --task-type: a first
+ * argument that is no file or URL but close to a subcommand's name is most likely a typo of it.
+ */
+function refuseSubcommandTypo(images: string[]): void {
+  const first = images[0];
+  if (first === undefined || existsSync(first) || /[/\\.:]/.test(first)) return;
+  for (const sub of ['merge']) {
+    if (first !== sub && editDistance(first.toLowerCase(), sub) <= 2) {
+      throw new UsageError(`gate: ${JSON.stringify(first)} is neither a file nor a subcommand; did you mean \`gate ${sub}\`?`, {
+        hint: `an image file named ${first} is given as ./${first}`,
+      });
+    }
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const here = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = here;
+    }
+  }
+  return row[b.length]!;
 }
 
 /** Says how many files folders passed over (and which, with --verbose), so nothing vanishes silently. */
@@ -203,6 +238,7 @@ function checkMaxCost(maxCost: string | undefined, price: PriceInfo, total: stri
 }
 
 async function runGateCommand(ctx: Context, images: string[], flags: GateFlags): Promise<number> {
+  refuseSubcommandTypo(images);
   const threshold = parseThreshold(flags.threshold);
   const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT, '--timeout');
   const intervalMs = flags.interval !== undefined ? parseDuration(flags.interval, '--interval') : undefined;
@@ -291,6 +327,9 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags):
     }
   });
   const report = decorate(buildComparedReport(results, exitCodes, threshold, outcome.interrupted ? [ctx.interruptExitCode] : [], baseline));
+  if (ctx.globals.sandbox && results.some((r) => r.error && /not.?found|404/i.test(String(r.error.code)))) {
+    ctx.err(`hint: ${SANDBOX_IDS_HINT}`);
+  }
   if (outcome.interrupted) reportInterrupted(ctx, results, Boolean(flags.resubmit));
   else {
     const pending = outcome.results.filter((r) => r.evaluation_id && (r.status_code === 'pending' || r.status_code === 'running'));

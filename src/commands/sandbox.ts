@@ -21,7 +21,11 @@ async function runSandbox(ctx: Context, flags: Flags): Promise<number> {
   const { isLoopbackHost } = await import('../config/base-url.js');
   if (!isLoopbackHost(host)) throw new UsageError(`--host must be a loopback address (127.0.0.1, localhost or ::1); the sandbox is not for other machines`);
   const { startSandbox } = await import('../sandbox/server.js');
-  const sandbox = await startSandbox({ port, host, maxInflight, evalTimeMs, log: ctx.verbose ? (l: string) => ctx.err(l) : undefined });
+  const sandbox = await startSandbox({ port, host, maxInflight, evalTimeMs, log: ctx.verbose ? (l: string) => ctx.err(l) : undefined }).catch((err: NodeJS.ErrnoException) => {
+    if (err?.code === 'EADDRINUSE') throw new UsageError(`--port ${port}: port in use on ${host}`, { code: 'port_in_use', hint: 'pick another port, or --port 0 for any free one' });
+    if (err?.code === 'EACCES') throw new UsageError(`--port ${port}: not allowed to listen on it (ports below 1024 need privileges)`, { code: 'port_not_allowed', hint: '--port 0 takes any free port' });
+    throw err;
+  });
   if (ctx.globals.json) ctx.json({ url: sandbox.url, max_inflight: maxInflight, eval_time_ms: evalTimeMs });
   else ctx.out(sandbox.url);
   ctx.err(`sandbox listening on ${sandbox.url} (any bearer key accepted; ${maxInflight} evaluations in flight; Ctrl-C to stop)`);

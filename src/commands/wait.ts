@@ -10,7 +10,7 @@ export function registerWait(program: Command, ctx: Context): void {
   withGlobals(program.command('wait'))
     .description('poll an evaluation until it is completed or failed')
     .argument('<id>', 'evaluation id (UUID)')
-    .option('--timeout <duration>', 'give up after this long (e.g. 90s, 2m, 1h, or ms)', DEFAULT_TIMEOUT)
+    .option('--timeout <duration>', 'give up after this long (e.g. 90s, 2m, 1h, 500ms)', DEFAULT_TIMEOUT)
     .option('--interval <duration>', 'fixed time between polls (default: adaptive, about 1s at first, up to 5s)')
     .option('--embed <list>', `related records to include (default ${DEFAULT_EMBED})`)
     .action(

@@ -382,3 +382,38 @@ describe('the table of a big gate (item 8)', () => {
     expect(all.stdout.trimEnd().split('\n')).toHaveLength(54);
   });
 });
+
+describe('rough edges that misled a new user (item 9)', () => {
+  it('`gate mrege s1.json` suggests `gate merge`', async () => {
+    const r = await runCli(['gate', 'mrege', 's1.json'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('did you mean `gate merge`?');
+    expect(r.stderr).not.toContain('--task-type');
+  });
+
+  it('a bare-number --timeout is refused, naming the units', async () => {
+    for (const argv of [['gate', 'https://img.example.com/a.png', '--task-type', 't', '--timeout', '10'], ['wait', '3c90c3cc-0d44-4b50-8888-8dd25736052a', '--timeout', '10']]) {
+      const r = await runCli(argv, env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--timeout 10 has no unit: write 10s for seconds, 10m for minutes or 10ms for milliseconds');
+    }
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('--threshold 80 suggests 0.8', async () => {
+    const r = await runCli(['gate', 'https://img.example.com/a.png', '--task-type', 't', '--threshold', '80'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('did you mean --threshold 0.8?');
+  });
+
+  it('an unknown id under --sandbox explains that each --sandbox command has its own sandbox', async () => {
+    const id = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
+    const r = await runCli(['get', id, '--sandbox'], {});
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/each --sandbox command starts its own empty sandbox/);
+    expect(r.stderr).toMatch(/runflow-eval sandbox.*RUNFLOW_BASE_URL/);
+    const gate = await runCli(['gate', '--id', id, '--sandbox', '--quiet'], {});
+    expect(gate.code).toBe(5);
+    expect(gate.stderr).toMatch(/each --sandbox command starts its own empty sandbox/);
+  });
+});

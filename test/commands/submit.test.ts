@@ -194,7 +194,7 @@ describe('wait', () => {
     api.setOutcome(() => ({ durationMs: 300 }));
     const id = (await runCli(['submit', 'https://example.com/a.png', '--task-type', 't'], env)).stdout.trim();
     api.fault({ method: 'GET', path: `/v1/evaluations/${id}`, status: 502, times: 6 });
-    const r = await runCli(['wait', id, '--interval', '100'], env, { clock: fastClock() });
+    const r = await runCli(['wait', id, '--interval', '100ms'], env, { clock: fastClock() });
     expect(r.code).toBe(0);
   });
 

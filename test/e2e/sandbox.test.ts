@@ -82,3 +82,20 @@ describe('--version', () => {
     expect(r.stdout.trim()).toBe(PACKAGE_VERSION);
   });
 });
+
+describe('sandbox --port', () => {
+  it('a port already in use exits 2 saying so, not as an internal bug', async () => {
+    const net = await import('node:net');
+    const busy = net.createServer();
+    const port = await new Promise<number>((resolve) => busy.listen(0, '127.0.0.1', () => resolve((busy.address() as { port: number }).port)));
+    try {
+      const r = await run(['sandbox', '--port', String(port)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--port ${port}: port in use`);
+      expect(r.stderr).not.toMatch(/bug/);
+      expect(r.stdout).toBe('');
+    } finally {
+      busy.close();
+    }
+  });
+});
