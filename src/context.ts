@@ -9,6 +9,7 @@ import { resolveApiKey, resolveBaseUrl, resolveOrgId, type Resolved } from './co
 import { ConfigStore } from './config/store.js';
 import { missingKeyError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
+import { indentJsonText } from './render/json-text.js';
 import type { IO } from './io.js';
 import { USER_AGENT } from './version.js';
 
@@ -29,6 +30,8 @@ export interface ApiSettings {
   baseUrl: string;
   orgId?: string;
   apiKey: string;
+  /** Where the key came from (for the hint when it is rejected). */
+  keySource?: 'env' | 'config';
 }
 
 /**
@@ -71,8 +74,15 @@ export class Context {
     return this.globals.verbose || this.env.RUNFLOW_DEBUG === '1' || this.env.RUNFLOW_DEBUG === 'true';
   }
 
-  /** Colour and spinners only on a TTY, never under --json, NO_COLOR, --no-color or CI (SPEC §5). */
+  /**
+   * Colour only on a TTY, never under --json, NO_COLOR, --no-color or CI (SPEC §5); FORCE_COLOR
+   * (as chalk and most CLIs read it) turns it on in a pipe or a CI log, or off with 0/false.
+   * --json and --no-color still win: a JSON document and an explicit flag never get escapes.
+   */
   get color(): boolean {
+    if (this.globals.json || !this.globals.color) return false;
+    const forced = forceColor(this.env);
+    if (forced !== undefined) return forced;
     return this.io.stdoutIsTTY && this.#decorationsAllowed();
   }
 
@@ -120,6 +130,14 @@ export class Context {
     this.io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
   }
 
+  /**
+   * An API response's JSON text, passed through unchanged but for whitespace: indented like every
+   * other `--json` document.
+   */
+  jsonText(text: string): void {
+    this.out(indentJsonText(text) || 'null');
+  }
+
   debug(line: string): void {
     if (this.verbose) this.err(`[debug] ${line}`);
   }
@@ -151,9 +169,11 @@ export class Context {
     const base = this.baseUrl();
     const origin = base.source === 'flag' ? '--base-url' : base.source === 'env' ? 'RUNFLOW_BASE_URL' : base.source === 'config' ? 'config base-url' : 'default';
     const baseUrl = validateBaseUrl(base.value!, origin);
-    const key = this.apiKey().value;
+    const resolved = this.apiKey();
+    const key = resolved.value;
     if (!key && opts.requireKey !== false) throw missingKeyError();
-    return { baseUrl, orgId, apiKey: key ?? '' };
+    const keySource = resolved.source === 'env' || resolved.source === 'config' ? resolved.source : undefined;
+    return { baseUrl, orgId, apiKey: key ?? '', keySource };
   }
 
   async startSandbox(): Promise<{ url: string }> {
@@ -179,6 +199,7 @@ export class Context {
       signal: this.signal,
       env: this.env,
       debug: this.verbose ? (line: string) => this.debug(line) : undefined,
+      keySource: s.keySource,
     });
     return this.#client;
   }
@@ -201,6 +222,13 @@ export class Context {
     this.#client = undefined;
     this.#sandbox = undefined;
   }
+}
+
+/** FORCE_COLOR: undefined when unset; false for 0/false; true otherwise (empty included, as supports-color reads it). */
+export function forceColor(env: Env): boolean | undefined {
+  const value = env.FORCE_COLOR;
+  if (value === undefined) return undefined;
+  return !(value === '0' || value.toLowerCase() === 'false');
 }
 
 export function isCI(env: Env): boolean {

@@ -82,3 +82,21 @@ export function isAbort(err: unknown): boolean {
 export const SANDBOX_IDS_HINT =
   'each --sandbox command starts its own empty sandbox, so ids do not carry from one command to the next; ' +
   'to keep one sandbox across commands, run `runflow-eval sandbox` (it prints its URL) and set RUNFLOW_BASE_URL to that URL instead of --sandbox';
+
+/**
+ * Every `error.code` the tool prints in one style, the API's own (UPPER_SNAKE_CASE:
+ * `UNAUTHORIZED`, `RATE_LIMITED`), whatever produced it: commander's `unknownOption` becomes
+ * `UNKNOWN_OPTION`, our `missing_api_key` `MISSING_API_KEY`; the API's codes pass unchanged.
+ * (`failure_code`, `status_code` are record fields, in the API's lower case, and are not codes of
+ * this kind.) An API code that had to be respelled stays available in `details.api_code`.
+ */
+export function errorCode(code: string): string {
+  return (
+    code
+      .replace(/^commander\./, '')
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .replace(/[^A-Za-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .toUpperCase() || 'ERROR'
+  );
+}

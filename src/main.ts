@@ -1,6 +1,6 @@
 import { CommanderError } from './commander.js';
 import { Context, type Env } from './context.js';
-import { CliError, isAbort, SANDBOX_IDS_HINT } from './errors.js';
+import { CliError, isAbort, SANDBOX_IDS_HINT, errorCode } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import type { IO } from './io.js';
 import { createProgram } from './program.js';
@@ -54,13 +54,21 @@ function announceMask(ctx: Context): void {
   if (key) ctx.err(`::add-mask::${key}`);
 }
 
+/** The error's details, plus the API's own `code` as sent when it differs from the printed one. */
+function withApiCode(err: CliError): unknown {
+  const apiCode = (err as { apiCode?: unknown }).apiCode;
+  if (typeof apiCode !== 'string' || apiCode === errorCode(apiCode)) return err.details ?? null;
+  const details = err.details && typeof err.details === 'object' && !Array.isArray(err.details) ? err.details : {};
+  return { ...details, api_code: apiCode };
+}
+
 export function reportError(err: unknown, ctx: Context, argv: string[]): number {
   if (err instanceof CommanderError) {
     // Help and version were already printed by commander through configureOutput.
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     if (err.exitCode === 0) return 0;
     if (argv.includes('--json')) {
-      ctx.json({ error: { code: err.code.replace(/^commander\./, ''), message: stripControl(err.message.replace(/^error: /, '')), status: null, exit_code: ExitCode.Usage, details: null } });
+      ctx.json({ error: { code: errorCode(err.code), message: stripControl(err.message.replace(/^error: /, '')), status: null, exit_code: ExitCode.Usage, details: null } });
     }
     return ExitCode.Usage;
   }
@@ -72,11 +80,11 @@ export function reportError(err: unknown, ctx: Context, argv: string[]): number 
     if (ctx.globals.json || argv.includes('--json')) {
       ctx.json({
         error: {
-          code: err.code,
+          code: errorCode(err.code),
           message: err.message,
           status: err.status ?? null,
           exit_code: err.exitCode,
-          details: err.details ?? null,
+          details: withApiCode(err),
         },
       });
     }

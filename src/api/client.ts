@@ -76,6 +76,8 @@ export interface ClientOptions {
   env?: Record<string, string | undefined>;
   /** Replaces the dispatcher built from `env` (tests). Not closed by `close()`. */
   dispatcher?: Dispatcher;
+  /** Where the key came from, so a rejected key's hint points at the right fix. */
+  keySource?: 'env' | 'config';
 }
 
 export interface RequestOptions {
@@ -195,7 +197,7 @@ export class RunflowClient {
       onResponse: opts.onResponse,
     });
     if (res.status < 200 || res.status > 299) {
-      throw apiErrorFromResponse(res.status, res.headers, res.text, description);
+      throw apiErrorFromResponse(res.status, res.headers, res.text, { ...description, keySource: this.#opts.keySource });
     }
     return { status: res.status, headers: res.headers, data: parseJsonBody<T>(res, description), text: res.text };
   }

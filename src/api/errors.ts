@@ -156,6 +156,8 @@ export class StorageUploadError extends CliError {
 export interface ApiErrorContext extends RequestDescription {
   /** Replaces the default hint for this status. */
   hint?: string;
+  /** Where the key came from: a rejected RUNFLOW_API_KEY is not fixed by `login` (it wins over the stored key). */
+  keySource?: 'env' | 'config';
 }
 
 /**
@@ -222,10 +224,12 @@ function describeFailure(init: ApiErrorInit): string {
 
 const EVALUATIONS_POST = /^\/v1\/evaluations\/?$/;
 
-function defaultHint(status: number, apiCode: string | undefined, ctx: RequestDescription): string | undefined {
+function defaultHint(status: number, apiCode: string | undefined, ctx: ApiErrorContext): string | undefined {
   const submitting = ctx.method === 'POST' && EVALUATIONS_POST.test(ctx.path);
   switch (status) {
     case 401:
+      if (ctx.keySource === 'env') return 'the key in RUNFLOW_API_KEY is invalid, expired or revoked: set RUNFLOW_API_KEY to a valid key (it takes precedence over any key stored by `login`)';
+      if (ctx.keySource === 'config') return 'the key stored by `login` is invalid, expired or revoked: run `runflow-eval login` with a valid key';
       return 'the API key is invalid, expired or revoked: run `runflow-eval login` with a valid key, or set RUNFLOW_API_KEY';
     case 402:
       return 'the account balance is too low: top up at https://app.runflow.io/settings/billing, then run again';

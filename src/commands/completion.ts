@@ -348,7 +348,10 @@ export function registerCompletion(program: Command, ctx: Context): void {
         }
         // `program` is the root: the catalog marks this command `loadsAll`, so every command
         // is registered in full by the time this runs (no import of program.ts, no cycle).
-        ctx.out(completionScript(chosen as Shell, program));
+        const script = completionScript(chosen as Shell, program);
+        // --json prints one JSON document, as everywhere: the script is its string value.
+        if (ctx.globals.json) ctx.json({ shell: chosen, script });
+        else ctx.out(script);
         return 0;
       }),
     );

@@ -25,7 +25,16 @@ export function action<A extends unknown[]>(
 ): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
-    const all = cmd.optsWithGlobals() as Partial<GlobalOptions>;
+    // commander's optsWithGlobals lets the root's defaults win over the command's own flags, so
+    // `gate … --no-color` read as colour on (the root's negatable default): merge from the root
+    // down instead, the command's own values last, and any --no-color anywhere turning colour off.
+    const chain: Command[] = [];
+    for (let c: Command | null = cmd; c; c = c.parent) chain.unshift(c);
+    const all: Partial<GlobalOptions> = {};
+    for (const c of chain) {
+      for (const [key, value] of Object.entries(c.opts())) if (value !== undefined && key !== 'color') (all as Record<string, unknown>)[key] = value;
+    }
+    all.color = !chain.some((c) => c.opts().color === false);
     ctx.globals = {
       json: Boolean(all.json),
       baseUrl: all.baseUrl,

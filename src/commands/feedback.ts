@@ -21,7 +21,7 @@ async function runFeedback(ctx: Context, rawId: string, flags: Flags): Promise<n
   const body = flags.clear ? { is_positive: null, reason: null } : { is_positive: Boolean(flags.up), reason: flags.reason ?? null };
   const client = await ctx.client();
   const res = await patchFeedback(client, id, body);
-  if (ctx.globals.json) ctx.out(res.text.trim() || 'null');
+  if (ctx.globals.json) ctx.jsonText(res.text);
   else ctx.err(flags.clear ? `Cleared feedback on ${id}` : `Recorded ${flags.up ? 'positive' : 'negative'} feedback on ${id}`);
   return 0;
 }

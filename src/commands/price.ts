@@ -16,7 +16,7 @@ async function runPrice(ctx: Context): Promise<number> {
   const { classes, text } = await fetchJobClasses(ctx);
   if (ctx.globals.json) {
     // Passed through unchanged (SPEC §5).
-    ctx.out(text.trim() || 'null');
+    ctx.jsonText(text);
     return 0;
   }
   if (!classes) {

@@ -42,7 +42,7 @@ async function runSubmit(ctx: Context, image: string, flags: Flags): Promise<num
   const submitted = await postEvaluation(client, built, { deadline, signal: ctx.signal });
   const id = submitted.record.id as string;
   if (!flags.wait) {
-    if (ctx.globals.json) ctx.out(submitted.text.trim());
+    if (ctx.globals.json) ctx.jsonText(submitted.text);
     else ctx.out(id);
     return 0;
   }

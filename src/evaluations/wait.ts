@@ -41,7 +41,7 @@ export async function waitAndReport(ctx: Context, id: string, flags: WaitFlags, 
     if (outcome.kind === 'deadline') {
       const status = outcome.latest?.record.status_code ?? 'unknown';
       if (ctx.globals.json) {
-        if (outcome.latest) ctx.out(outcome.latest.text.trim());
+        if (outcome.latest) ctx.jsonText(outcome.latest.text);
         else ctx.json({ error: { code: 'timeout', message: `evaluation ${id} did not finish before the deadline`, status: null, exit_code: ExitCode.Timeout, details: { ids: [id] } } });
       }
       ctx.err(`error: evaluation ${id} is still ${status} after ${formatDuration(deadline - started)}`);

@@ -1,5 +1,6 @@
 import type { Evaluation } from '../api/types.js';
 import { ExitCode, worstExitCode } from '../exit-codes.js';
+import { errorCode } from '../errors.js';
 import { sumDecimals } from '../money.js';
 import type { GateCounts, GateReport, GateResult } from './types.js';
 
@@ -58,7 +59,7 @@ export function decideResult(input: DecideInput): { result: GateResult; exitCode
     cost: typeof ev?.cost === 'string' ? ev.cost : null,
   };
   if (input.previousIds?.length) result.previous_ids = [...input.previousIds];
-  if (error) result.error = { code: error.code, message: error.message, exit_code: error.exit_code };
+  if (error) result.error = { code: errorCode(error.code), message: error.message, exit_code: error.exit_code };
   return { result, exitCode: exitCodeOfResult(result) };
 }
 

@@ -22,6 +22,10 @@ export async function prepareReportTargets(targets: ReportTargets): Promise<void
     ['--junit', targets.junit],
     ['--report', targets.report],
   ];
+  if (targets.report && !/\.html?$/i.test(targets.report)) {
+    // The report is an HTML page; writing it to out.pdf would hand a reader an unopenable file.
+    throw new UsageError(`--report ${targets.report}: the report is an HTML page; give a file name ending in .html`);
+  }
   for (const [flag, file] of entries) {
     if (!file) continue;
     const dir = path.dirname(path.resolve(file));
@@ -60,7 +64,7 @@ export async function writeReports(ctx: Context, report: GateReport, extras: Gat
 async function writeGitHubOutputs(ctx: Context, report: GateReport, extras: GateResultExtra[] | undefined): Promise<void> {
   const { githubAnnotations, githubStepSummary } = await import('../report/github.js');
   // Workflow commands go to stderr: the runner reads them there too, and stdout stays data.
-  for (const line of githubAnnotations(report, extras)) ctx.err(line);
+  for (const line of githubAnnotations(report, extras, { workspace: ctx.env.GITHUB_WORKSPACE, cwd: process.cwd() })) ctx.err(line);
   const summaryFile = ctx.env.GITHUB_STEP_SUMMARY;
   if (!summaryFile) return;
   try {

@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 /** Prints one evaluation as --json (raw) or the human view; shared by `get`, `wait` and `submit --wait`. */
 export async function printEvaluation(ctx: Context, fetched: FetchedEvaluation): Promise<void> {
   if (ctx.globals.json) {
-    ctx.out(fetched.text.trim());
+    ctx.jsonText(fetched.text);
     return;
   }
   const { renderEvaluation } = await import('./evaluation.js');

@@ -3,6 +3,7 @@
  * stderr, and a Markdown table for $GITHUB_STEP_SUMMARY. Server text is escaped per the runner's
  * rules, so it can neither end a command early nor inject markup into the summary.
  */
+import path from 'node:path';
 import type { GateReport, GateResult, GateResultExtra } from '../gate/types.js';
 import { escapeMarkdownCell, escapeWorkflowData, escapeWorkflowProperty, oneLine, truncate } from './escape.js';
 import {
@@ -28,7 +29,29 @@ export const MAX_ANNOTATIONS = 10;
 /** GitHub refuses a step summary over 1 MiB. */
 export const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024;
 
-export function githubAnnotations(report: GateReport, extras?: readonly (GateResultExtra | undefined)[]): string[] {
+export interface AnnotationOptions {
+  /** GITHUB_WORKSPACE: `file=` paths are relative to it, as the runner resolves them. */
+  workspace?: string;
+  /** The folder relative image paths were given from. @default process.cwd() */
+  cwd?: string;
+}
+
+/**
+ * The `file=` of an annotation: a local image's path relative to the workspace (the checkout), so
+ * the annotation lands on the file even when the gate ran in a subfolder; none for URLs or files
+ * outside the workspace.
+ */
+export function annotationFile(image: string, localPath: string | undefined, opts: AnnotationOptions): string | undefined {
+  if (!localPath && (!image || /^[a-z][a-z0-9+.-]*:/i.test(image))) return undefined; // https:, runflow:, data:
+  const absolute = localPath ?? path.resolve(opts.cwd ?? process.cwd(), image);
+  const workspace = opts.workspace ? path.resolve(opts.workspace) : undefined;
+  if (!workspace) return isRelativeLocalPath(image) ? image : undefined;
+  const relative = path.relative(workspace, absolute);
+  if (!relative || relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
+  return relative.split(path.sep).join('/');
+}
+
+export function githubAnnotations(report: GateReport, extras?: readonly (GateResultExtra | undefined)[], opts: AnnotationOptions = {}): string[] {
   const lines: string[] = [];
   let notAnnotated = 0;
   const meanLine = meanRegressionText(report);
@@ -43,7 +66,8 @@ export function githubAnnotations(report: GateReport, extras?: readonly (GateRes
     const command = verdict === 'TIMEOUT' || verdict === 'INTERRUPTED' || verdict === 'NOT_SUBMITTED' ? 'warning' : 'error';
     const image = typeof result.image === 'string' ? result.image : '';
     const properties: string[] = [];
-    if (isRelativeLocalPath(image)) properties.push(`file=${escapeWorkflowProperty(oneLine(image))}`);
+    const file = annotationFile(image, extras?.[index]?.localPath, opts);
+    if (file) properties.push(`file=${escapeWorkflowProperty(oneLine(file))}`);
     const title = `runflow-eval gate: ${verdict}${result.regressed === true ? ' (regressed)' : ''} ${truncate(displayImage(image), 200)}`;
     properties.push(`title=${escapeWorkflowProperty(title)}`);
     const message = annotationMessage(result, extras?.[index], report.threshold);

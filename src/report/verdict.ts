@@ -134,7 +134,8 @@ export function describeResult(result: GateResult, reportThreshold: number): str
     }
     case 'ERROR': {
       if (result.error) {
-        const code = oneLine(String(result.error.code ?? 'error'));
+        // A failure code (invalid_media for a broken file never sent) says it in the API's words.
+        const code = oneLine(String(typeof result.failure_code === 'string' && result.failure_code ? result.failure_code : (result.error.code ?? 'error')));
         const message = oneLine(String(result.error.message ?? ''));
         return message ? `${code}: ${message}` : code;
       }

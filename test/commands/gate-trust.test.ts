@@ -364,7 +364,7 @@ describe('an unreachable service (item 7)', () => {
 
     const json = await runCli(['gate', ...inputs, '--task-type', 't', '--json'], { ...env, RUNFLOW_BASE_URL: `http://127.0.0.1:${port}` }, { clock: fastClock(50) });
     expect(json.code).toBe(5);
-    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'connection_error', exit_code: 5 });
+    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'CONNECTION_ERROR', exit_code: 5 });
   });
 });
 
@@ -415,5 +415,88 @@ describe('rough edges that misled a new user (item 9)', () => {
     const gate = await runCli(['gate', '--id', id, '--sandbox', '--quiet'], {});
     expect(gate.code).toBe(5);
     expect(gate.stderr).toMatch(/each --sandbox command starts its own empty sandbox/);
+  });
+});
+
+describe('consistency (item 10)', () => {
+  const url = (name: string) => `https://img.example.com/${name}.png`;
+
+  it('--json documents are indented alike, whether built here or passed through from the API', async () => {
+    const gate = await runCli(['gate', url('a'), '--task-type', 't', '--json', '--quiet'], env);
+    const submit = await runCli(['submit', url('b'), '--task-type', 't', '--json'], env);
+    const price = await runCli(['price', '--json'], env);
+    for (const r of [gate, submit, price]) {
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^[{[]\n {2}"/);
+      JSON.parse(r.stdout);
+    }
+    // Passed through: the same keys in the same order as the API sent them.
+    const id = JSON.parse(submit.stdout).id;
+    const get = await runCli(['get', id, '--json', '--embed', 'none'], env);
+    expect(Object.keys(JSON.parse(get.stdout))).toEqual(Object.keys(api.evaluation(id)!).filter((k) => !['judges', 'gate_failures', 'action'].includes(k)));
+  });
+
+  it('error.code has one style (the API\'s UPPER_SNAKE_CASE) whatever raised it', async () => {
+    const unknownOption = await runCli(['price', '--json', '--bogus'], env);
+    const usage = await runCli(['gate', '--json', '--task-type', 't'], env);
+    const unauthorized = await runCli(['price', '--json'], { ...env, RUNFLOW_API_KEY: 'wrong' });
+    const missing = await runCli(['price', '--json'], { ...env, RUNFLOW_API_KEY: undefined });
+    const codes = [unknownOption, usage, unauthorized, missing].map((r) => JSON.parse(r.stdout).error.code);
+    expect(codes).toEqual(['UNKNOWN_OPTION', 'USAGE', 'UNAUTHORIZED', 'MISSING_API_KEY']);
+  });
+
+  it('a rejected key from the environment is not sent to `login` to fix', async () => {
+    const fromEnv = await runCli(['price'], { ...env, RUNFLOW_API_KEY: 'wrong' });
+    expect(fromEnv.code).toBe(4);
+    expect(fromEnv.stderr).toMatch(/hint: the key in RUNFLOW_API_KEY is invalid/);
+    expect(fromEnv.stderr).not.toMatch(/run `runflow-eval login`/);
+    const configDir = tempDir();
+    fs.writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ 'api-key': 'wrong' }), { mode: 0o600 });
+    const fromConfig = await runCli(['price'], { ...env, RUNFLOW_API_KEY: undefined, RUNFLOW_CONFIG_DIR: configDir });
+    expect(fromConfig.code).toBe(4);
+    expect(fromConfig.stderr).toMatch(/runflow-eval login/);
+  });
+
+  it('`completion bash --json` prints one JSON document', async () => {
+    const r = await runCli(['completion', 'bash', '--json'], env);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.shell).toBe('bash');
+    expect(doc.script).toContain('complete');
+  });
+
+  it('FORCE_COLOR colours the table in a pipe; FORCE_COLOR=0 and --no-color do not', async () => {
+    const forced = await runCli(['gate', url('a'), '--task-type', 't', '--quiet'], { ...env, FORCE_COLOR: '1' });
+    expect(forced.stdout).toContain('\u001b[');
+    const off = await runCli(['gate', url('a'), '--task-type', 't', '--quiet'], { ...env, FORCE_COLOR: '0' });
+    expect(off.stdout).not.toContain('\u001b[');
+    const flag = await runCli(['gate', url('a'), '--task-type', 't', '--quiet', '--no-color'], { ...env, FORCE_COLOR: '1' });
+    expect(flag.stdout).not.toContain('\u001b[');
+  });
+
+  it('--report out.pdf is refused before anything is sent', async () => {
+    const r = await runCli(['gate', url('a'), '--task-type', 't', '--report', path.join(tempDir(), 'out.pdf')], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--report');
+    expect(r.stderr).toContain('.html');
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('annotation file= paths are relative to GITHUB_WORKSPACE', async () => {
+    const { annotationFile } = await import('../../src/report/github.js');
+    const workspace = '/home/runner/work/repo/repo';
+    expect(annotationFile('renders/a.png', undefined, { workspace, cwd: `${workspace}/app` })).toBe('app/renders/a.png');
+    expect(annotationFile('x.png', `${workspace}/app/x.png`, { workspace, cwd: '/elsewhere' })).toBe('app/x.png');
+    expect(annotationFile('/tmp/x.png', undefined, { workspace, cwd: workspace })).toBeUndefined();
+    expect(annotationFile('https://cdn/x.png', undefined, { workspace, cwd: workspace })).toBeUndefined();
+
+    // Through the CLI: the gate ran in a subfolder of the workspace.
+    const ws = tempDir('rfe-ws-');
+    fs.mkdirSync(path.join(ws, 'app', 'renders'), { recursive: true });
+    api.setOutcome(() => ({ overall_passed: false, weighted_pass_rate: 0.2, durationMs: 20 }));
+    await png(path.join(ws, 'app', 'renders', 'shoe.png'));
+    const r = await runCli(['gate', path.join(ws, 'app', 'renders'), '--task-type', 't', '--quiet'], { ...env, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: ws });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^::error file=app\/renders\/shoe\.png,/m);
   });
 });

@@ -93,7 +93,7 @@ describe('decideResult', () => {
     expect(Object.keys(plain)).not.toContain('error');
     const errored = decide({ state: 'error', evaluation: { id: ID, status_code: 'pending' }, error: { code: 'http_500', message: 'boom', exit_code: 5 }, previousIds: ['x'] }).result;
     expect(Object.keys(errored).slice(-2)).toEqual(['previous_ids', 'error']);
-    expect(errored).toMatchObject({ evaluation_id: ID, status_code: 'pending', error: { code: 'http_500', message: 'boom', exit_code: 5 } });
+    expect(errored).toMatchObject({ evaluation_id: ID, status_code: 'pending', error: { code: 'HTTP_500', message: 'boom', exit_code: 5 } });
   });
 
   it('reports failure_code only for a failed evaluation', () => {
