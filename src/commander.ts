@@ -11,3 +11,4 @@ const commander = createRequire(import.meta.url)('commander') as typeof Commande
 export const { Command, CommanderError, Option } = commander;
 export type Command = CommanderModule.Command;
 export type CommanderError = CommanderModule.CommanderError;
+export type Option = CommanderModule.Option;

@@ -33,6 +33,9 @@ export async function createProgram(ctx: Context, opts: ProgramOptions = {}): Pr
     // gate's); every command repeats the global flags, so they still work anywhere.
     .enablePositionalOptions()
     .helpCommand(false)
+    // Defaults are shown one way, `(default 10m)`, whether commander knows the value or the
+    // description says it; inherited by every command created below.
+    .configureHelp({ optionDescription: describeOption })
     .addHelpText('after', '\nRun `runflow-eval help exit-codes` for the exit codes, `runflow-eval <command> --help` for a command.');
   withGlobals(program);
 
@@ -70,10 +73,34 @@ export async function createProgram(ctx: Context, opts: ProgramOptions = {}): Pr
 }
 
 function applyInherited(cmd: Command): void {
+  globalsLast(cmd);
   for (const sub of cmd.commands) {
     sub.exitOverride();
     applyInherited(sub);
   }
+}
+
+const GLOBAL_FLAGS = new Set(['--json', '--base-url', '--org', '--sandbox', '--verbose', '--no-color']);
+
+/**
+ * A command's help lists what it does first: its own flags, then the flags every command takes
+ * under their own heading (they were added first, so commander would list them first).
+ */
+function globalsLast(cmd: Command): void {
+  const options = cmd.options as Option[];
+  const globals = options.filter((o) => o.long !== undefined && GLOBAL_FLAGS.has(o.long));
+  // A command with no flags of its own lists the global ones as its options.
+  if (!globals.length || globals.length === options.length) return;
+  for (const option of globals) option.helpGroup('Global options:');
+  options.splice(0, options.length, ...options.filter((o) => !globals.includes(o)), ...globals);
+}
+
+/** An option's help text with its default in one form, `(default X)`. */
+function describeOption(option: Option): string {
+  const text = option.description.replace(/\(default: /g, '(default ');
+  if (/\(default\b/.test(text)) return text;
+  const value = option.defaultValueDescription ?? (option.defaultValue !== undefined && typeof option.defaultValue !== 'boolean' ? String(option.defaultValue) : undefined);
+  return value === undefined || value === '' ? text : `${text} (default ${value})`;
 }
 
 export function formatExitCodes(): string {

@@ -423,7 +423,17 @@ export function registerGate(program: Command, ctx: Context): void {
     .option('--shard <i/n>', 'take a deterministic slice i of n of the inputs (CI matrices)')
     .option('--dry-run', 'check every input, print the plan and its price, send nothing')
     .option('--max-cost <amount>', 'refuse before sending when price × evaluations exceeds this')
-    .option('--quiet', 'no progress on stderr (spinner or, in logs, a line every 10 s to 1 min)');
+    .option('--quiet', 'no progress on stderr (a spinner on a terminal, a line every 10 s in logs)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ runflow-eval gate renders/ --task-type product_photo --threshold 0.8
+  $ runflow-eval gate shot-1.png shot-2.png --task-type product_photo --junit junit.xml --report gate.html
+  $ runflow-eval gate --manifest images.jsonl --json-file results.json --shard 2/4
+  $ runflow-eval gate merge results/shard-*.json --junit junit.xml
+  $ runflow-eval gate fixtures --sandbox --task-type demo     # no key, no network`,
+    );
   addReportFlags(addBaselineFlags(gate)).action(action(ctx, (images: string[], flags: GateFlags) => runGateCommand(ctx, images, flags)));
 
   addReportFlags(addBaselineFlags(withGlobals(gate.command('merge'))))

@@ -53,6 +53,15 @@ async function runSubmit(ctx: Context, image: string, flags: Flags): Promise<num
 export function registerSubmit(program: Command, ctx: Context): void {
   const cmd = withGlobals(program.command('submit'))
     .description('submit an image for evaluation; prints the evaluation id')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ runflow-eval submit ./shot.png --task-type headshot --prompt "studio lighting" --wait
+  $ ID=$(runflow-eval submit https://example.com/shoe.png --task-type product_photo)
+  $ runflow-eval submit out.png --task-type headshot --ref face.png::source_face --json
+  $ runflow-eval submit out.png --task-type demo --sandbox     # no key, no network`,
+    )
     .argument('<image>', 'https:// URL, runflow://assets/<uuid>, data:image/... URI, or a local image file');
   addSubmitFlags(cmd, { perImageKey: true })
     .option('--wait', 'wait for the verdict and print it (exit 0 completed, 3 failed, 6 deadline)')

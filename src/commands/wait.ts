@@ -9,6 +9,14 @@ import { requireUuid } from '../validate.js';
 export function registerWait(program: Command, ctx: Context): void {
   withGlobals(program.command('wait'))
     .description('poll an evaluation until it is completed or failed')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ runflow-eval wait 3c90c3cc-0d44-4b50-8888-8dd25736052a
+  $ runflow-eval wait "$ID" --timeout 5m --json > result.json
+  $ runflow-eval wait "$(runflow-eval submit shot.png --task-type headshot)"`,
+    )
     .argument('<id>', 'evaluation id (UUID)')
     .option('--timeout <duration>', 'give up after this long (e.g. 90s, 2m, 1h, 500ms)', DEFAULT_TIMEOUT)
     .option('--interval <duration>', 'fixed time between polls (default: adaptive, about 1s at first, up to 5s)')

@@ -93,7 +93,7 @@ describe('completion', () => {
     expect(await complete('config', '')).toEqual(['get', 'set', 'unset', 'list', 'path']);
     expect(await complete('config', 'set', '')).toEqual(['base-url', 'org-id']);
     expect(await complete('completion', '')).toEqual(['bash', 'zsh', 'fish']);
-    expect(await complete('gate', 'merge', '--j')).toEqual(['--json', '--json-file', '--junit']);
+    expect((await complete('gate', 'merge', '--j')).sort()).toEqual(['--json', '--json-file', '--junit']);
     // A flag's value is not mistaken for a subcommand: `--task-type merge` stays in gate.
     expect(await complete('gate', '--task-type', 'merge', '--dry')).toEqual(['--dry-run']);
     // Image arguments complete file names, whole even with a space.

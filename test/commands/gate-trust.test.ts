@@ -500,3 +500,37 @@ describe('consistency (item 10)', () => {
     expect(r.stderr).toMatch(/^::error file=app\/renders\/shoe\.png,/m);
   });
 });
+
+describe('help (item 11)', () => {
+  const commands = ['gate', 'submit', 'wait', 'get', 'price', 'upload', 'feedback', 'login', 'config', 'doctor', 'sandbox', 'completion', 'verify-signature'];
+
+  it('lists a command\'s own flags first, the global flags after them under their own heading', async () => {
+    // (price, login… take only the global flags: those are simply their options.)
+    for (const name of ['gate', 'submit', 'wait', 'get', 'feedback', 'sandbox', 'verify-signature']) {
+      const r = await runCli([name, '--help'], env);
+      expect(r.code).toBe(0);
+      const globalsAt = r.stdout.indexOf('Global options:');
+      expect(globalsAt, name).toBeGreaterThan(r.stdout.indexOf('Options:'));
+      expect(r.stdout.search(/^ {2}--json /m), name).toBeGreaterThan(globalsAt);
+      expect(r.stdout.search(/^ {2}--verbose /m), name).toBeGreaterThan(globalsAt);
+    }
+  });
+
+  it('shows defaults one way', async () => {
+    for (const name of commands) {
+      const r = await runCli([name, '--help'], env);
+      expect(r.stdout, name).not.toMatch(/\(default: /);
+    }
+    const gate = await runCli(['gate', '--help'], env);
+    expect(gate.stdout).toMatch(/--timeout <duration> +deadline for the whole gate\s+\(default\s+10m\)/);
+  });
+
+  it('ends with examples for gate, submit and wait', async () => {
+    for (const name of ['gate', 'submit', 'wait']) {
+      const r = await runCli([name, '--help'], env);
+      const tail = r.stdout.slice(r.stdout.lastIndexOf('Examples:'));
+      expect(tail, name).toMatch(/^Examples:\n( {2}\$ .*runflow-eval .+\n?)+$/);
+      expect(r.stdout.lastIndexOf('Examples:'), name).toBeGreaterThan(r.stdout.lastIndexOf('--no-color'));
+    }
+  });
+});
