@@ -52,6 +52,28 @@ if (typeof DispatcherBase.prototype.request !== 'function') {
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
+/** One API response as a pacer sees it. */
+export interface PacedResponse {
+  method: HttpMethod;
+  path: string;
+  status: number;
+  headers: Record<string, string>;
+}
+
+/**
+ * Shares one request budget between every API call a command makes (the gate's): consulted
+ * before each attempt, retries included, and told every answer. Storage uploads are not paced.
+ */
+export interface Pacer {
+  beforeAttempt(signal?: AbortSignal, method?: HttpMethod): Promise<void>;
+  afterAttempt(response: PacedResponse): void;
+  /**
+   * The wait before retrying after a 429 without `Retry-After`: the pacer already slows every
+   * request down, so a long exponential backoff on top would only leave the service idle.
+   */
+  retryDelayAfter429?(attempt: number, response: PacedResponse): number | undefined;
+}
+
 export interface ClientOptions {
   /** Already validated by the caller, e.g. `https://api.runflow.io` or `http://127.0.0.1:PORT`. */
   baseUrl: string;
@@ -93,8 +115,12 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Aborts this request (a deadline, for instance); its reason is what the call rejects with. */
   signal?: AbortSignal;
-  /** Called on every 429, so a caller can lower its concurrency. */
-  onRateLimited?: (info: { retryAfterMs?: number }) => void;
+  /**
+   * Called on every 429, so a caller can lower its concurrency. Returning `'return'` hands the
+   * 429 back to the caller (an `ApiError`) instead of retrying: the caller knows better when to
+   * try again (the gate, when one of its evaluations has finished).
+   */
+  onRateLimited?: (info: { retryAfterMs?: number }) => void | 'return';
   /** Called on every response, whatever its status (for X-RateLimit-Remaining). */
   onResponse?: (info: { status: number; headers: Record<string, string> }) => void;
 }
@@ -138,6 +164,8 @@ interface SendParams {
   retry429Until?: number;
   onRateLimited?: RequestOptions['onRateLimited'];
   onResponse?: RequestOptions['onResponse'];
+  /** API calls share the pacer's budget; storage uploads do not. */
+  paced?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -153,6 +181,7 @@ export class RunflowClient {
   readonly #clock: Clock;
   readonly #random: () => number;
   #closed = false;
+  #pacer: Pacer | undefined;
 
   constructor(opts: ClientOptions) {
     this.#opts = opts;
@@ -161,6 +190,11 @@ export class RunflowClient {
     this.#random = opts.random ?? Math.random;
     this.#ownsDispatcher = opts.dispatcher === undefined;
     this.#dispatcher = opts.dispatcher ?? createDispatcher(opts.env ?? process.env);
+  }
+
+  /** Paces every later API call (and its retries) through `pacer`; undefined stops pacing. */
+  setPacer(pacer: Pacer | undefined): void {
+    this.#pacer = pacer;
   }
 
   /**
@@ -195,6 +229,7 @@ export class RunflowClient {
       retry429Until: opts.retry429Until,
       onRateLimited: opts.onRateLimited,
       onResponse: opts.onResponse,
+      paced: true,
     });
     if (res.status < 200 || res.status > 299) {
       throw apiErrorFromResponse(res.status, res.headers, res.text, { ...description, keySource: this.#opts.keySource });
@@ -261,6 +296,8 @@ export class RunflowClient {
         this.#log(`request ${p.method} ${p.logUrl}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
         if (attempt === 1) this.#log(`  headers: ${formatHeadersForLog(p.headers)}`);
         // Real elapsed time for the log; the injected clock is for sleeps and deadlines.
+        const pacer = p.paced ? this.#pacer : undefined;
+        if (pacer) await pacer.beforeAttempt(outer.signal, p.method);
         const started = performance.now();
         let response: RawResponse | undefined;
         let error: unknown;
@@ -272,22 +309,25 @@ export class RunflowClient {
         }
         const elapsed = `${Math.max(0, Math.round(performance.now() - started))}ms`;
 
+        let handBack = false;
         if (response) {
           const requestId = requestIdFrom(response.headers);
           this.#log(`response ${response.status} ${label} in ${elapsed}${requestId ? ` (request id ${requestId})` : ''}`);
           p.onResponse?.({ status: response.status, headers: response.headers });
+          pacer?.afterAttempt({ method: p.method, path: p.description.path, status: response.status, headers: response.headers });
           if (response.status >= 200 && response.status <= 299) return response;
           if (response.status === 429) {
             const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.#clock.now());
-            p.onRateLimited?.(retryAfterMs === undefined ? {} : { retryAfterMs });
+            handBack = p.onRateLimited?.(retryAfterMs === undefined ? {} : { retryAfterMs }) === 'return';
           }
         } else {
           this.#log(`failed ${label} after ${elapsed}: ${describeNetworkError(error)}`);
         }
 
+        if (handBack && response) return response;
         const underDeadline = response?.status === 429 && p.retry429Until !== undefined;
         const counted = underDeadline ? ++rateLimitedAttempts : ++otherFailures;
-        const decision = decideRetry({
+        let decision = decideRetry({
           attempt: counted,
           maxAttempts,
           status: response?.status,
@@ -300,6 +340,10 @@ export class RunflowClient {
         if (!decision.retry) {
           if (response) return response;
           throw this.#networkFailure(p, error, attempt);
+        }
+        if (pacer?.retryDelayAfter429 && response?.status === 429 && response.headers['retry-after'] === undefined) {
+          const paced = pacer.retryDelayAfter429(counted, { method: p.method, path: p.description.path, status: 429, headers: response.headers });
+          if (paced !== undefined) decision = { ...decision, delayMs: paced };
         }
         const limit = underDeadline ? 'until the deadline' : `${counted + 1}/${maxAttempts}`;
         this.#log(`retrying ${label} in ${(decision.delayMs / 1000).toFixed(1)}s (${decision.reason}; attempt ${limit})`);

@@ -54,14 +54,15 @@ export interface EvaluationPost {
 export interface SubmitOptions {
   deadline: number;
   signal?: AbortSignal;
-  onRateLimited?: (info: { retryAfterMs?: number }) => void;
+  /** See RequestOptions.onRateLimited: `'return'` hands the 429 back instead of retrying. */
+  onRateLimited?: (info: { retryAfterMs?: number }) => void | 'return';
   /** Every HTTP response, whatever its status (the gate learns from it that the service is reachable). */
   onResponse?: (info: { status: number; headers: Record<string, string> }) => void;
 }
 
 /**
- * POST /v1/evaluations. A 429 here means too many evaluations in flight, which clears as they
- * finish, so it is retried until the deadline rather than five times (SPEC §6).
+ * POST /v1/evaluations. A 429 here (a request-rate or in-flight limit) clears with time, so it is
+ * retried until the deadline rather than five times (SPEC §6).
  */
 export async function postEvaluation(client: RunflowClient, built: EvaluationPost, opts: SubmitOptions): Promise<{ record: Evaluation; text: string }> {
   const res = await client.request<Evaluation>('POST', '/v1/evaluations', {

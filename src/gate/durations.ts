@@ -1,48 +1,295 @@
 import type { Evaluation } from '../api/types.js';
 
 /**
- * Learns how long evaluations take on this server, so the gate can poll each one close to when
- * it should finish instead of on a fixed schedule: fewer requests, and a finished evaluation is
- * noticed (and its slot reused) sooner.
+ * Where the gate spends its polls. The service runs evaluations on a number of workers, first in
+ * first out, and leaves the rest `pending` in a queue; the gate learns from what it sees:
+ *
+ * - how long an evaluation takes on a worker (`eval_duration_ms`, else what it observed),
+ * - how many workers there are (the most evaluations seen running at the same time, lowered
+ *   when one deep in our submission order is still `pending`),
+ *
+ * and from those, when each outstanding evaluation should finish: one among the first W (in
+ * submission order) has been running since it was submitted or since it moved up; one behind
+ * them starts only after that many more finish. Each is polled at learned quantiles of the
+ * duration after its expected start (few requests, and a finish is noticed soon after it
+ * happens); one still waiting in the queue is left alone (apart from a rare safety poll).
  */
-export class DurationModel {
-  #samples: number[] = [];
-  readonly #max = 32;
 
-  /** Server-side duration when the record says it, else what the client observed. */
-  observe(record: Evaluation, observedMs: number): void {
-    let ms: number | undefined;
-    const submitted = typeof record.submitted_at === 'string' ? Date.parse(record.submitted_at) : NaN;
-    const completed = typeof record.completed_at === 'string' ? Date.parse(record.completed_at) : NaN;
-    if (Number.isFinite(submitted) && Number.isFinite(completed) && completed >= submitted) ms = completed - submitted;
-    else if (typeof record.eval_duration_ms === 'number' && record.eval_duration_ms >= 0) ms = record.eval_duration_ms;
-    // A server clock or field far from what we saw is not trusted.
-    if (ms === undefined || ms > observedMs + 5000) ms = observedMs;
-    this.#samples.push(ms);
-    if (this.#samples.length > this.#max) this.#samples.shift();
-  }
-
-  /** Median duration seen so far, or undefined before the first evaluation finished. */
-  expectedMs(): number | undefined {
-    if (!this.#samples.length) return undefined;
-    const sorted = [...this.#samples].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)];
-  }
+export interface Tracked {
+  readonly seq: number;
+  /** Clock time the submission was accepted. */
+  readonly acceptedAt: number;
+  lastPollAt?: number;
+  previousPollAt?: number;
+  polls: number;
+  lastStatus?: string;
+  /** When it became one of the first W outstanding (expected to be running). */
+  headSince?: number;
+  /** When it started running, from the record's `updated_at` when a poll first saw it running. */
+  startedAt?: number;
+  done: boolean;
 }
 
-/** Gaps before we know anything: dense, so the first wave is noticed quickly. */
+/** Gaps before we know anything about durations: dense for the oldest, so one short evaluation is noticed quickly. */
 const COLD_GAPS_MS = [300, 300, 300, 300, 300, 500, 500, 1000, 1000, 1500, 2000, 2500, 3000, 4000];
-/** After the expected finish: check again soon, then back off. */
-const WARM_GAPS_MS = [100, 250, 500, 1000, 1500, 2000, 3000, 4000];
+const COLD_SPARSE_GAPS_MS = [1000, 1000, 1500, 2000, 2500, 3000, 4000];
 const MAX_GAP_MS = 5000;
-
+/** Before anything finished, only the oldest few outstanding are polled densely. */
+const COLD_DENSE = 2;
+const INITIAL_WORKERS = 8;
+/** Quantiles of the duration at which an evaluation is polled after its expected start. */
+const LADDER = [0.85, 0.97];
+/** At the end of a run (nothing more to submit, no queue left), finishes are noticed sooner. */
+const TAIL_LADDER = [0.5, 0.7, 0.85, 0.97];
+const SAMPLES = 64;
 /**
- * How long to wait before poll number `pollNumber` (0 = first poll after submitting) of an
- * evaluation, given the model's expectation. `fixedMs` (--interval) overrides it all.
+ * A `pending` status this long after submission (beyond the shortest wait seen before a start)
+ * means the evaluation waits in a queue.
  */
-export function gatePollDelay(pollNumber: number, expectedMs: number | undefined, fixedMs?: number): number {
-  if (fixedMs !== undefined) return fixedMs;
-  if (expectedMs === undefined) return COLD_GAPS_MS[pollNumber] ?? MAX_GAP_MS;
-  if (pollNumber === 0) return Math.max(250, expectedMs + 20);
-  return WARM_GAPS_MS[pollNumber - 1] ?? MAX_GAP_MS;
+const QUEUED_AFTER_MS = 500;
+const QUEUED_AFTER_COLD_MS = 1500;
+
+export class CompletionModel {
+  readonly #now: () => number;
+  readonly #fixedMs?: number;
+  /** Outstanding evaluations, oldest submission first. */
+  #outstanding: Tracked[] = [];
+  #seq = 0;
+  /** Durations on a worker, newest last. */
+  #durations: number[] = [];
+  #sorted: number[] = [];
+  /** Time between submission and start that even an unqueued evaluation spends (smallest seen). */
+  #startLag = Infinity;
+  /** Recent run intervals [start, end] (clock time) for the worker estimate. */
+  #intervals: Array<[number, number]> = [];
+  #workers = INITIAL_WORKERS;
+  /** Lowest queue position found still `pending`: there are no more workers than that. */
+  #workersAtMost = Infinity;
+  #workersAtLeast = 1;
+  #lastCompletionAt = 0;
+  #finished = 0;
+  #draining = false;
+  /** Server clock − our clock, from submissions (median of the first few). */
+  #offsets: number[] = [];
+  #changed!: Promise<void>;
+  #wake!: () => void;
+
+  constructor(opts: { now: () => number; fixedIntervalMs?: number }) {
+    this.#now = opts.now;
+    this.#fixedMs = opts.fixedIntervalMs;
+    this.#renew();
+  }
+
+  /** Resolves the next time the estimates move (an evaluation finished, the worker count changed). */
+  get changed(): Promise<void> {
+    return this.#changed;
+  }
+
+  /** Nothing more will be submitted: the last evaluations decide the makespan, poll them closer. */
+  drain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    this.#signal();
+  }
+
+  /** Evaluations seen finishing so far. */
+  get finished(): number {
+    return this.#finished;
+  }
+
+  get workers(): number {
+    return this.#workers;
+  }
+
+  get expectedMs(): number | undefined {
+    return this.#quantile(0.5);
+  }
+
+  /** Starts following an evaluation the service accepted (its record, when known, tells the server clock). */
+  track(record?: Evaluation): Tracked {
+    const now = this.#now();
+    const t: Tracked = { seq: this.#seq++, acceptedAt: now, polls: 0, done: false };
+    const created = typeof record?.created_at === 'string' ? Date.parse(record.created_at) : NaN;
+    if (Number.isFinite(created) && this.#offsets.length < 16) this.#offsets.push(created - now);
+    this.#outstanding.push(t);
+    if (this.#outstanding.length <= this.#workers) t.headSince = now;
+    return t;
+  }
+
+  /** Stops following it (finished, failed to poll for good, or the run stopped). */
+  untrack(t: Tracked): void {
+    if (t.done) return;
+    t.done = true;
+    const i = this.#outstanding.indexOf(t);
+    if (i >= 0) this.#outstanding.splice(i, 1);
+    this.#promote();
+    this.#signal();
+  }
+
+  /** What one poll saw. */
+  observe(t: Tracked, record: Evaluation, terminal: boolean): void {
+    const now = this.#now();
+    t.previousPollAt = t.lastPollAt;
+    t.lastPollAt = now;
+    t.polls++;
+    const status = typeof record.status_code === 'string' ? record.status_code : undefined;
+    const index = this.#outstanding.indexOf(t);
+    const queuedAfter = Number.isFinite(this.#startLag) ? this.#startLag + QUEUED_AFTER_MS : QUEUED_AFTER_COLD_MS;
+    if (status === 'pending' && now - t.acceptedAt > queuedAfter && index >= 0 && index < this.#workers) {
+      // FIFO: everything ahead of it holds a worker, so there are at most `index` of them.
+      this.#workersAtMost = Math.max(this.#workersAtLeast, index);
+      this.#setWorkers(Math.min(this.#workers, this.#workersAtMost));
+      t.headSince = undefined;
+    }
+    if (status === 'running' && t.startedAt === undefined) {
+      // The status changed at `updated_at` (server clock): that is when it left the queue.
+      const updated = typeof record.updated_at === 'string' ? Date.parse(record.updated_at) : NaN;
+      const offset = this.#offset();
+      const prior = t.previousPollAt ?? t.acceptedAt;
+      t.startedAt = Number.isFinite(updated) && offset !== undefined ? Math.min(now, Math.max(prior, updated - offset)) : (prior + now) / 2;
+    }
+    t.lastStatus = status;
+    if (terminal) {
+      this.#finished++;
+      this.#learn(t, record, now);
+      this.untrack(t);
+    }
+  }
+
+  #learn(t: Tracked, record: Evaluation, now: number): void {
+    const total = now - t.acceptedAt;
+    const completed = typeof record.completed_at === 'string' ? Date.parse(record.completed_at) : NaN;
+    const submitted = typeof record.submitted_at === 'string' ? Date.parse(record.submitted_at) : NaN;
+    const offset = this.#offset();
+    const end = Number.isFinite(completed) && offset !== undefined && Math.abs(completed - offset - now) < 60_000 ? Math.min(now, completed - offset) : now;
+    let run = typeof record.eval_duration_ms === 'number' && record.eval_duration_ms >= 0 ? record.eval_duration_ms : undefined;
+    // A server figure longer than what we saw from outside is not trusted.
+    if (run === undefined || run > total + 1000) run = Number.isFinite(completed) && Number.isFinite(submitted) && completed >= submitted && completed - submitted <= total + 1000 ? completed - submitted : total;
+    if (Number.isFinite(completed) && Number.isFinite(submitted) && completed >= submitted) {
+      this.#startLag = Math.max(0, Math.min(this.#startLag, completed - submitted - run, 1000));
+    }
+    this.#durations.push(run);
+    if (this.#durations.length > SAMPLES) this.#durations.shift();
+    this.#sorted = [...this.#durations].sort((a, b) => a - b);
+    this.#lastCompletionAt = Math.max(this.#lastCompletionAt, end);
+    this.#intervals.push([end - run, end]);
+    if (this.#intervals.length > 2 * SAMPLES) this.#intervals.shift();
+    this.#raiseWorkersAtLeast(this.#overlapAt(end - run, end));
+  }
+
+  /** Most recorded run intervals covering one instant within [from, to]. */
+  #overlapAt(from: number, to: number): number {
+    let best = 0;
+    for (const [, e] of this.#intervals) {
+      if (e < from || e > to) continue;
+      const point = e - 0.5;
+      let n = 0;
+      for (const [s2, e2] of this.#intervals) if (s2 <= point && point <= e2) n++;
+      best = Math.max(best, n);
+    }
+    return best;
+  }
+
+  #raiseWorkersAtLeast(n: number): void {
+    if (n <= this.#workersAtLeast) return;
+    this.#workersAtLeast = n;
+    // Seen running together: the bound from a pending evaluation was too low (workers were added).
+    if (this.#workersAtMost < n) this.#workersAtMost = Infinity;
+    // Every worker we thought of is busy at once: there may be more; look further (bounded by
+    // what a pending evaluation told us).
+    const next = n >= this.#workers ? Math.min(this.#workersAtMost, Math.max(this.#workers, Math.ceil(n * 1.5))) : Math.max(this.#workers, n);
+    this.#setWorkers(next);
+  }
+
+  #setWorkers(n: number): void {
+    const w = Math.max(1, Math.round(n));
+    if (w === this.#workers) return;
+    const grew = w > this.#workers;
+    this.#workers = w;
+    this.#promote(grew);
+    this.#signal();
+  }
+
+  /**
+   * The first W outstanding are expected to be running from now on (if not already). One that
+   * moved up because a worker came free started at the last completion we know of; one that is
+   * among the first W only because we now count more workers has probably run all along.
+   */
+  #promote(moreWorkers = false): void {
+    const now = this.#now();
+    const limit = Math.min(this.#workers, this.#outstanding.length);
+    for (let i = 0; i < limit; i++) {
+      const t = this.#outstanding[i];
+      if (t.headSince === undefined) t.headSince = moreWorkers ? t.acceptedAt : Math.max(t.acceptedAt, Math.min(now, this.#lastCompletionAt || now));
+    }
+  }
+
+  #offset(): number | undefined {
+    if (!this.#offsets.length) return undefined;
+    const sorted = [...this.#offsets].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
+  }
+
+  #quantile(q: number): number | undefined {
+    const s = this.#sorted;
+    if (!s.length) return undefined;
+    return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
+  }
+
+  /** Clock time of this evaluation's next poll. */
+  nextPollAt(t: Tracked): number {
+    const now = this.#now();
+    const last = t.lastPollAt ?? t.acceptedAt;
+    if (this.#fixedMs !== undefined) return last + this.#fixedMs;
+    const index = this.#outstanding.indexOf(t);
+    const median = this.#quantile(0.5);
+    if (median === undefined) {
+      // Nothing finished yet: the oldest few densely, the next ones sparsely, the queue not at all.
+      const polls = t.polls;
+      if (index < COLD_DENSE) return last + (COLD_GAPS_MS[polls] ?? MAX_GAP_MS);
+      if (index < this.#workers) return last + (COLD_SPARSE_GAPS_MS[polls] ?? MAX_GAP_MS);
+      return last + MAX_GAP_MS * 2;
+    }
+    const lag = Number.isFinite(this.#startLag) ? this.#startLag : 0;
+    const minGap = Math.max(100, Math.min(1000, median * 0.05));
+    const gap = Math.max(200, Math.min(MAX_GAP_MS, median * (this.#draining ? 0.15 : 0.25)));
+    let start: number;
+    if (t.startedAt !== undefined) {
+      start = t.startedAt;
+    } else if (index >= 0 && index < this.#workers) {
+      start = Math.max(t.acceptedAt, t.headSince ?? t.acceptedAt) + lag;
+      // Seen still pending: it starts after that, at the earliest.
+      if (t.lastStatus === 'pending' && t.lastPollAt !== undefined) start = Math.max(start, t.lastPollAt);
+    } else {
+      // Waits in the queue: starts after (index − W + 1) more evaluations finish.
+      const mean = this.#durations.reduce((a, b) => a + b, 0) / this.#durations.length;
+      const ahead = Math.max(0, index) - this.#workers + 1;
+      start = Math.max(now, this.#lastCompletionAt) + (ahead * mean) / this.#workers + lag;
+    }
+    const tail = this.#draining && this.#outstanding.length <= this.#workers;
+    const candidates = [...(tail ? TAIL_LADDER : LADDER).map((q) => this.#quantile(q)!), this.#sorted[this.#sorted.length - 1] * 1.05];
+    for (const d of candidates) {
+      const at = start + d;
+      if (at > last + minGap) return this.#safe(at, last);
+    }
+    return this.#safe(Math.max(start + candidates[candidates.length - 1], last) + gap, last);
+  }
+
+  /** However sure the model is, an evaluation is looked at now and then (the queue may not be FIFO). */
+  #safe(at: number, last: number): number {
+    const p97 = this.#quantile(0.97) ?? MAX_GAP_MS;
+    return Math.min(at, last + Math.max(15_000, 3 * p97));
+  }
+
+  #signal(): void {
+    const wake = this.#wake;
+    this.#renew();
+    wake();
+  }
+
+  #renew(): void {
+    this.#changed = new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    });
+  }
 }

@@ -1,21 +1,28 @@
+import type { Clock } from '../clock.js';
+
 /**
- * Adaptive concurrency for submissions (AIMD, like TCP): the server's in-flight limit is not
- * published, so the gate learns it. A 429 drops the limit to what the server had accepted at
- * that moment; each full window of successful submissions raises it by one, up to the cap, but
- * not past the level that last drew a 429 (each such probe costs a slot a Retry-After's wait).
+ * How many evaluations the gate keeps submitted and unfinished. Against a service that queues
+ * (the documented one), more in flight only keeps its queue fed, so the limit climbs quickly to
+ * the cap (--concurrency). Older deployments refuse a submission over an in-flight limit (429
+ * with Retry-After): then the limit drops to what the server had accepted, and it probes one
+ * higher now and then, since the server's limit may rise and an early refusal must not cap the
+ * rest of the run (each probe costs one submission a Retry-After's wait).
  */
 export class AdaptiveLimiter {
   #limit: number;
   readonly cap: number;
+  readonly #clock?: Clock;
   #active = 0;
   #successesInWindow = 0;
-  /** The limit at which the server last said 429: probing above it again only earns another 429. */
+  /** The limit at which the server last refused, and when. */
   #ceiling = Infinity;
+  #ceilingAt = 0;
   #waiters: Array<() => void> = [];
 
-  constructor(opts: { initial: number; cap: number }) {
+  constructor(opts: { initial: number; cap: number; clock?: Clock }) {
     this.cap = Math.max(1, opts.cap);
     this.#limit = Math.max(1, Math.min(opts.initial, this.cap));
+    this.#clock = opts.clock;
   }
 
   get limit(): number {
@@ -51,20 +58,31 @@ export class AdaptiveLimiter {
     this.#wakeFree();
   }
 
-  /** The server said "too many in flight" while `accepted` of ours were in flight. */
+  /** The server refused a submission over its in-flight limit while `accepted` of ours were in flight. */
   onRateLimited(accepted: number): void {
     this.#limit = Math.max(1, Math.min(this.#limit, accepted));
     this.#ceiling = this.#limit;
+    this.#ceilingAt = this.#clock?.now() ?? 0;
     this.#successesInWindow = 0;
   }
 
   onSuccess(): void {
     this.#successesInWindow++;
-    if (this.#successesInWindow >= this.#limit && this.#limit < Math.min(this.cap, this.#ceiling)) {
+    const refused = Number.isFinite(this.#ceiling);
+    // Before any refusal: one more per success (doubling per round, as TCP's slow start). After
+    // one: one more per full window, and past the refused level only once it has aged.
+    const step = refused ? this.#successesInWindow >= this.#limit : true;
+    if (step && this.#limit < Math.min(this.cap, this.#ceilingNow())) {
       this.#limit++;
       this.#successesInWindow = 0;
       this.#wakeFree();
     }
+  }
+
+  /** The refused level, lifted by one every few seconds without another refusal. */
+  #ceilingNow(): number {
+    if (!Number.isFinite(this.#ceiling) || !this.#clock) return this.#ceiling;
+    return this.#ceiling + Math.floor((this.#clock.now() - this.#ceilingAt) / PROBE_EVERY_MS);
   }
 
   /** Wakes as many waiters as there are free slots, oldest first (not all: 1,000 waiting tasks). */
@@ -73,3 +91,6 @@ export class AdaptiveLimiter {
     for (const wake of this.#waiters.splice(0, free)) wake();
   }
 }
+
+/** After a refusal, the limit may probe one higher every this long. */
+const PROBE_EVERY_MS = 5000;

@@ -10,7 +10,8 @@ import { isTerminal, isTransientPollError } from '../poll.js';
 import { postEvaluation } from '../api/evaluations.js';
 import { buildRequest, type PreparedSubmission } from '../submission.js';
 import { decideResult } from './decide.js';
-import { DurationModel, gatePollDelay } from './durations.js';
+import { RequestBudget } from './budget.js';
+import { CompletionModel, type Tracked } from './durations.js';
 import type { GateInput } from './inputs-types.js';
 import { FirstContact, isUnreachable, unreachableError } from './first-contact.js';
 import { AdaptiveLimiter } from './limiter.js';
@@ -33,7 +34,7 @@ export interface GateRunOptions {
   baseUrl: string;
   orgId?: string;
   cache?: AssetCache;
-  /** --concurrency: the most evaluations in flight at once. */
+  /** --concurrency: the most evaluations submitted and unfinished at once. */
   concurrencyCap: number;
   /** --retry-failed: resubmissions after a transient failure. */
   retryFailed: number;
@@ -80,8 +81,10 @@ class DeadlineReached extends Error {
 }
 
 /**
- * Submits every input, polls every evaluation, and decides each result. Runs concurrently under
- * an adaptive in-flight limit; results stay in input order whatever order evaluations finish in.
+ * Submits every input, polls every evaluation, and decides each result. Every request shares one
+ * adaptive request budget (budget.ts); submissions keep the service's queue fed up to an adaptive
+ * in-flight limit (limiter.ts); polls go where completions are due (durations.ts). Results stay
+ * in input order whatever order evaluations finish in.
  */
 export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Promise<GateRunOutcome> {
   const { clock } = opts;
@@ -102,8 +105,10 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
     unreachableCtl.abort(stopError);
     return true;
   };
-  const limiter = new AdaptiveLimiter({ initial: Math.min(opts.concurrencyCap, 8), cap: opts.concurrencyCap });
-  const model = new DurationModel();
+  const limiter = new AdaptiveLimiter({ initial: Math.min(opts.concurrencyCap, 8), cap: opts.concurrencyCap, clock });
+  const model = new CompletionModel({ now: () => clock.now(), fixedIntervalMs: opts.intervalMs });
+  const budget = new RequestBudget({ clock, debug: opts.debug });
+  opts.client.setPacer(budget);
   const results: GateResult[] = new Array(planned.length);
   const exitCodes: number[] = new Array(planned.length);
   const extras: GateResultExtra[] = planned.map((p) => ({
@@ -115,31 +120,31 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
   let passedCount = 0;
   /** Set by a 401/402/403: nothing more is submitted. */
   let stopError: CliError | undefined;
-  /** Raised when X-RateLimit-Remaining runs low, to space polls out. */
-  let pollSlowdown = 1;
 
   const progress = () =>
     opts.onProgress?.({ done, total: planned.length, inFlight: accepted, passed: passedCount, limit: limiter.limit });
 
-  /** After a 429 on a poll, every poll waits until then: the request budget is shared. */
-  let pollsPausedUntil = 0;
+  /** Rate limits and their headers are the budget's business (client pacer); this notes contact. */
+  const onResponse = () => contact.markReached();
 
-  const onResponse = (info: { status: number; headers: Record<string, string> }) => {
-    contact.markReached();
-    if (info.status === 429) {
-      const retryAfter = Number(info.headers['retry-after']);
-      const pauseMs = Number.isFinite(retryAfter) && retryAfter > 0 ? Math.min(retryAfter * 1000, 32_000) : 1000;
-      pollsPausedUntil = Math.max(pollsPausedUntil, clock.now() + pauseMs);
-      pollSlowdown = Math.min(pollSlowdown * 2, 8);
-      return;
-    }
-    const remaining = Number(info.headers['x-ratelimit-remaining']);
-    const limit = Number(info.headers['x-ratelimit-limit']);
-    if (Number.isFinite(remaining) && Number.isFinite(limit) && limit > 0) {
-      pollSlowdown = remaining < limit * 0.1 ? 3 : remaining < limit * 0.25 ? 1.5 : 1;
-    } else if (pollSlowdown > 1) {
-      // Calls succeed again: ease back towards the normal schedule.
-      pollSlowdown = Math.max(1, pollSlowdown / 1.25);
+  /** Sleeps until `at()` (recomputed whenever the model's estimates move). */
+  const sleepUntil = async (at: () => number) => {
+    for (;;) {
+      const ms = at() - clock.now();
+      if (ms <= 0) return;
+      const changed = model.changed;
+      const ctl = new AbortController();
+      const onAbort = () => ctl.abort(runSignal.reason);
+      runSignal.addEventListener('abort', onAbort, { once: true });
+      const sleeping = clock.sleep(ms, ctl.signal);
+      sleeping.catch(() => undefined);
+      try {
+        await Promise.race([sleeping, changed]);
+      } finally {
+        runSignal.removeEventListener('abort', onAbort);
+        ctl.abort();
+      }
+      runSignal.throwIfAborted();
     }
   };
 
@@ -153,25 +158,27 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
   };
 
   /** Polls one evaluation until terminal; throws on abort/deadline or a non-transient error. */
-  const pollUntilTerminal = async (id: string, startedAt: number, immediate: boolean, latest: { record?: Evaluation }) => {
-    for (let poll = 0; ; poll++) {
-      const delay = immediate && poll === 0 ? 0 : gatePollDelay(immediate ? poll - 1 : poll, model.expectedMs(), opts.intervalMs) * pollSlowdown;
-      if (delay > 0) await clock.sleep(delay, runSignal);
-      const paused = pollsPausedUntil - clock.now();
-      if (paused > 0) await clock.sleep(paused, runSignal);
-      try {
-        const { record } = await opts.fetchEvaluation(id, opts.embed, runSignal, onResponse);
-        latest.record = record;
-        if (isTerminal(record)) {
-          model.observe(record, clock.now() - startedAt);
-          return record;
+  const pollUntilTerminal = async (id: string, tracked: Tracked, immediate: boolean, latest: { record?: Evaluation }) => {
+    try {
+      for (let poll = 0; ; poll++) {
+        if (!(immediate && poll === 0)) await sleepUntil(() => model.nextPollAt(tracked));
+        try {
+          const { record } = await opts.fetchEvaluation(id, opts.embed, runSignal, onResponse);
+          latest.record = record;
+          const terminal = isTerminal(record);
+          model.observe(tracked, record, terminal);
+          if (terminal) return record;
+        } catch (err) {
+          if (runSignal.aborted) throw runSignal.reason;
+          if (checkUnreachable(err)) throw err;
+          if (!isTransientPollError(err)) throw err;
+          tracked.lastPollAt = clock.now();
+          tracked.polls++;
+          opts.debug?.(`poll of ${id} failed, will retry: ${(err as Error).message}`);
         }
-      } catch (err) {
-        if (runSignal.aborted) throw runSignal.reason;
-        if (checkUnreachable(err)) throw err;
-        if (!isTransientPollError(err)) throw err;
-        opts.debug?.(`poll of ${id} failed, will retry: ${(err as Error).message}`);
       }
+    } finally {
+      model.untrack(tracked);
     }
   };
 
@@ -195,7 +202,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
     const latest: { record?: Evaluation } = {};
     submittedIds.push(p.input.id);
     try {
-      const record = await pollUntilTerminal(p.input.id, clock.now(), true, latest);
+      const record = await pollUntilTerminal(p.input.id, model.track(), true, latest);
       settle(index, decideResult({ image: p.input.display, threshold: p.threshold, evaluation: record, state: 'terminal' }), record);
     } catch (err) {
       settle(index, failureOutcome(p, err, latest.record, undefined), latest.record);
@@ -218,7 +225,17 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
     return decideResult({ image: p.input.display, threshold: p.threshold, evaluation: record, state: 'error', error, previousIds });
   };
 
+  /** Inputs whose first submission has not been answered yet: when none is left, the run drains. */
+  let unsent = planned.filter((p) => p.input.kind !== 'id').length;
+  if (unsent === 0) model.drain();
+
   const runSubmission = async (index: number, p: PlannedInput) => {
+    let sent = false;
+    const markSent = () => {
+      if (sent) return;
+      sent = true;
+      if (--unsent === 0) model.drain();
+    };
     const previousIds: string[] = [];
     let lastRecord: Evaluation | undefined;
     for (let attempt = 0; ; attempt++) {
@@ -242,22 +259,49 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
           keySuffix: attempt > 0 ? `-retry${attempt}` : undefined,
           signal: runSignal,
         });
-        const submitted = await postEvaluation(opts.client, built, {
-          deadline: opts.deadline,
-          signal: runSignal,
-          onRateLimited: () => limiter.onRateLimited(accepted),
-          onResponse: () => contact.markReached(),
-        });
+        let submitted: { record: Evaluation };
+        for (;;) {
+          let deferMs: number | undefined;
+          try {
+            submitted = await postEvaluation(opts.client, built, {
+              deadline: opts.deadline,
+              signal: runSignal,
+              // A request-rate 429 is the budget's business (retried here, paced). An in-flight
+              // refusal lowers the in-flight limit and gives the slot back: the submission is sent
+              // again (same key) once one of ours finishes, or after the Retry-After.
+              onRateLimited: (info) => {
+                if (!budget.lastSubmit429WasInflight) return;
+                limiter.onRateLimited(accepted);
+                deferMs = info.retryAfterMs ?? 1000;
+                return 'return';
+              },
+              onResponse: () => contact.markReached(),
+            });
+            break;
+          } catch (err) {
+            if (deferMs === undefined || !(err instanceof CliError) || err.status !== 429) throw err;
+            if (clock.now() + deferMs >= opts.deadline) throw err;
+            limiter.release();
+            holding = false;
+            const finishedBefore = model.finished;
+            const until = clock.now() + deferMs;
+            await sleepUntil(() => (model.finished > finishedBefore ? 0 : until));
+            await limiter.acquire(runSignal);
+            holding = true;
+          }
+        }
         contact.markReached();
         const id = submitted.record.id as string;
         accepted++;
         counted = true;
         limiter.onSuccess();
         submittedIds.push(id);
+        markSent();
         latest.record = submitted.record;
         progress();
-        const startedAt = clock.now();
-        const record = isTerminal(submitted.record) ? await withDetail(submitted.record) : await pollUntilTerminal(id, startedAt, false, latest);
+        const tracked = model.track(submitted.record);
+        if (isTerminal(submitted.record)) model.untrack(tracked);
+        const record = isTerminal(submitted.record) ? await withDetail(submitted.record) : await pollUntilTerminal(id, tracked, false, latest);
         lastRecord = record;
         const transient = record.status_code === 'failed' && TRANSIENT_FAILURES.includes(String(record.failure_code));
         if (transient && attempt < opts.retryFailed) {
@@ -274,6 +318,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
           // 401/402/403: every further submission would fail the same way (and a 402 means no credit).
           stopError = err;
         }
+        markSent();
         settle(index, failureOutcome(p, err, latest.record ?? lastRecord, previousIds), latest.record ?? lastRecord);
         return;
       } finally {
@@ -292,6 +337,9 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
     );
   } finally {
     clearTimeout(deadlineTimer);
+    opts.client.setPacer(undefined);
+    const { sent, rateLimited } = budget.stats;
+    opts.debug?.(`gate: ${sent} requests, ${rateLimited} answered 429; request rate ${budget.rate.toFixed(1)}/s; ${model.workers} workers estimated`);
   }
   const interrupted = opts.signal.aborted;
   const fatal = stopError && (submittedIds.length === 0 || unreachable) ? stopError : undefined;

@@ -1,8 +1,9 @@
 /**
- * Moves evaluations through their statuses: `pending` (a short wait, as the service queues),
- * `running` (decoding and judging, a couple at a time), then `completed` or `failed` — never
- * before `evalTimeMs` has passed since submission, so pipelines can be tried with realistic
- * timing.
+ * Moves evaluations through their statuses as the documented service does: `pending` while they
+ * wait in a first-in-first-out queue for one of `workers` workers, `running` while a worker
+ * holds them (decoding and judging, a couple of images at a time on the CPU, and at least the
+ * evaluation time asked for), then `completed` or `failed`. Busy workers leave later submissions
+ * `pending`; nothing is refused for it.
  */
 import { runJudges } from './judges/index.js';
 import { loadMedia, MediaError, releaseMedia, type MediaSource } from './media.js';
@@ -21,9 +22,29 @@ export interface PreparedMedia {
 }
 
 export interface EngineOptions {
-  evalTimeMs: number;
+  /** Time a worker spends on each evaluation, at least: one value, or a range spread evenly. */
+  evalTime: EvalTime;
   fetchRemote: boolean;
+  /** Evaluations processed at once (the service's workers); later ones wait `pending`. */
   workers: number;
+  /** Images decoded and judged at once (CPU and memory heavy), whatever the worker count. */
+  judgeConcurrency: number;
+}
+
+/** `--eval-time D` or `--eval-time MIN..MAX`. */
+export interface EvalTime {
+  minMs: number;
+  maxMs: number;
+}
+
+/**
+ * The evaluation time of the n-th evaluation: spread over the range by a fixed low-discrepancy
+ * sequence, so a run is reproducible and its times cover the range evenly.
+ */
+export function evalTimeFor(range: EvalTime, n: number): number {
+  if (range.maxMs <= range.minMs) return range.minMs;
+  const fraction = (n * 0.6180339887498949) % 1;
+  return Math.round(range.minMs + fraction * (range.maxMs - range.minMs));
 }
 
 type Outcome =
@@ -33,7 +54,11 @@ type Outcome =
 export class EvaluationEngine {
   readonly #store: EvaluationStore;
   readonly #opts: EngineOptions;
-  readonly #queue: WorkQueue;
+  readonly #judging: WorkQueue;
+  /** Evaluations waiting for a worker, oldest first. */
+  readonly #waiting: Array<{ evaluation: StoredEvaluation; media: PreparedMedia; evalTimeMs: number }> = [];
+  #busy = 0;
+  #started = 0;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #abort = new AbortController();
   #closed = false;
@@ -41,13 +66,23 @@ export class EvaluationEngine {
   constructor(store: EvaluationStore, opts: EngineOptions) {
     this.#store = store;
     this.#opts = opts;
-    this.#queue = new WorkQueue(opts.workers);
+    this.#judging = new WorkQueue(opts.judgeConcurrency);
   }
 
+  /** Queues a new evaluation; it runs when a worker is free, in submission order. */
   start(evaluation: StoredEvaluation, media: PreparedMedia): void {
-    // A fifth of the requested time is spent pending, as a queue would.
-    const pendingMs = Math.max(MIN_PENDING_MS, Math.round(this.#opts.evalTimeMs / 5));
-    this.#later(pendingMs, () => this.#queue.push(() => this.#run(evaluation, media)));
+    this.#waiting.push({ evaluation, media, evalTimeMs: evalTimeFor(this.#opts.evalTime, this.#started++) });
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (!this.#closed && this.#busy < Math.max(1, this.#opts.workers) && this.#waiting.length > 0) {
+      const job = this.#waiting.shift()!;
+      this.#busy++;
+      // Every evaluation is seen `pending` for a moment, even when a worker is free at once.
+      const wait = job.evaluation.submittedAtMs + MIN_PENDING_MS - Date.now();
+      this.#later(wait, () => this.#run(job.evaluation, job.media, job.evalTimeMs));
+    }
   }
 
   /** Stops timers and waits for judging in progress; evaluations not finished stay as they are. */
@@ -56,22 +91,29 @@ export class EvaluationEngine {
     this.#abort.abort(new Error('sandbox closed'));
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
-    await this.#queue.close();
+    this.#waiting.length = 0;
+    await this.#judging.close();
   }
 
-  async #run(evaluation: StoredEvaluation, media: PreparedMedia): Promise<void> {
+  async #run(evaluation: StoredEvaluation, media: PreparedMedia, evalTimeMs: number): Promise<void> {
     if (this.#closed) return;
+    const startedAt = Date.now();
     evaluation.status = 'running';
-    evaluation.updatedAt = new Date().toISOString();
-    let outcome: Outcome;
-    try {
-      outcome = await this.#judge(evaluation, media);
-    } finally {
-      await Promise.all([media.image, ...media.references.map((r) => r.source)].map((s) => releaseMedia(s).catch(() => undefined)));
-    }
+    evaluation.updatedAt = new Date(startedAt).toISOString();
+    let outcome: Outcome = { kind: 'failed', code: 'processing_failed', detail: 'the sandbox stopped before judging the image' };
+    await new Promise<void>((resolve) =>
+      this.#judging.push(async () => {
+        try {
+          outcome = await this.#judge(evaluation, media);
+        } finally {
+          await Promise.all([media.image, ...media.references.map((r) => r.source)].map((s) => releaseMedia(s).catch(() => undefined)));
+          resolve();
+        }
+      }),
+    );
     if (this.#closed) return;
-    const remaining = evaluation.submittedAtMs + this.#opts.evalTimeMs - Date.now();
-    this.#later(remaining, () => this.#finish(evaluation, outcome));
+    const remaining = startedAt + evalTimeMs - Date.now();
+    this.#later(remaining, () => this.#finish(evaluation, outcome, startedAt));
   }
 
   async #judge(evaluation: StoredEvaluation, media: PreparedMedia): Promise<Outcome> {
@@ -127,7 +169,7 @@ export class EvaluationEngine {
     }
   }
 
-  #finish(evaluation: StoredEvaluation, outcome: Outcome): void {
+  #finish(evaluation: StoredEvaluation, outcome: Outcome, startedAt: number): void {
     const now = Date.now();
     const at = new Date(now).toISOString();
     if (outcome.kind === 'completed') {
@@ -140,8 +182,11 @@ export class EvaluationEngine {
     }
     evaluation.completedAt = at;
     evaluation.updatedAt = at;
-    evaluation.evalDurationMs = now - evaluation.submittedAtMs;
+    // The time a worker spent on it (the queue wait is in completed_at − submitted_at).
+    evaluation.evalDurationMs = now - startedAt;
     this.#store.finished();
+    this.#busy--;
+    this.#pump();
   }
 
   #later(ms: number, fn: () => void): void {

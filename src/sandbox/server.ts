@@ -1,7 +1,8 @@
 /**
  * The built-in local Runflow API (SPEC §9): the endpoints this tool uses, with the service's
- * validation, statuses, idempotency and in-flight limit, and real technical judges computed from
- * the image's pixels. Loopback only by default; any bearer key is accepted and billing is zero.
+ * validation, statuses, idempotency, worker queue and limits (a request rate per key; optionally
+ * the in-flight limit of older deployments), and real technical judges computed from the image's
+ * pixels. Loopback only by default; any bearer key is accepted and billing is zero.
  *
  *   GET   /v1/health                               (no key needed)
  *   GET   /v1/auth/me
@@ -25,6 +26,7 @@ import { AssetStore } from './assets.js';
 import { EvaluationEngine, type PreparedMedia } from './engine.js';
 import { hasBearer, HttpError, readJson, sendError, sendJson, validationError } from './http.js';
 import { spillDataUri, type MediaSource } from './media.js';
+import { RequestRateLimit } from './rate-limit.js';
 import { newEvaluation, parseEmbed, SANDBOX_PRICE, toWire, type StoredEvaluation } from './record.js';
 import { bodyHash, EvaluationStore } from './store.js';
 import { isUuid, validateEvaluationRequest, validateUploadRequest, type EvaluationRequest, type ImageUrl } from './validate.js';
@@ -34,10 +36,19 @@ export interface SandboxOptions {
   port?: number;
   /** Default '127.0.0.1'. */
   host?: string;
-  /** Evaluations pending or running at once before `429` (default 8). */
+  /** Evaluations processed at once; later submissions wait `pending` in a queue (default 8). */
+  workers?: number;
+  /** Requests per second per key before `429 RATE_LIMITED` without headers (default: no limit). */
+  rate?: number;
+  /**
+   * Older deployments: evaluations pending or running at once before a submission is refused with
+   * `429` and `Retry-After` (default: no limit; busy workers queue instead).
+   */
   maxInflight?: number;
-  /** Minimum total time per evaluation, in ms (default 0: as fast as judging allows). */
+  /** Minimum time a worker spends per evaluation, in ms (default 0: as fast as judging allows). */
   evalTimeMs?: number;
+  /** With `evalTimeMs`, spreads evaluation times evenly over [evalTimeMs, evalTimeMaxMs]. */
+  evalTimeMaxMs?: number;
   /** Request log, one line per request (for `sandbox` in the foreground, on stderr). */
   log?: (line: string) => void;
   /** Fetch `https://` images (default true); when false they fail with `invalid_media`. */
@@ -81,8 +92,10 @@ const STATUSES = [
   { code: 'failed', name: 'Failed', description: 'No verdict; see failure_code.', is_terminal: true },
 ];
 
-/** Judging runs at most this many images at once, whatever the in-flight limit. */
-const JUDGE_WORKERS = 2;
+/** Judging runs at most this many images at once, whatever the number of workers. */
+const JUDGE_CONCURRENCY = 2;
+/** The service's workers when not told otherwise. */
+export const DEFAULT_WORKERS = 8;
 
 interface RequestContext {
   req: IncomingMessage;
@@ -102,14 +115,17 @@ interface Route {
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSandbox> {
   const host = opts.host ?? '127.0.0.1';
-  const maxInflight = Math.max(1, Math.floor(opts.maxInflight ?? 8));
+  const maxInflight = opts.maxInflight === undefined ? Infinity : Math.max(1, Math.floor(opts.maxInflight));
+  const rateLimit = opts.rate === undefined ? undefined : new RequestRateLimit(Math.max(1, opts.rate));
   const dir = await mkdtemp(join(tmpdir(), 'runflow-sandbox-'));
   const store = new EvaluationStore();
   const assets = new AssetStore(dir, SANDBOX_USER_ID);
+  const minMs = Math.max(0, opts.evalTimeMs ?? 0);
   const engine = new EvaluationEngine(store, {
-    evalTimeMs: Math.max(0, opts.evalTimeMs ?? 0),
+    evalTime: { minMs, maxMs: Math.max(minMs, opts.evalTimeMaxMs ?? minMs) },
     fetchRemote: opts.fetchRemote ?? true,
-    workers: JUDGE_WORKERS,
+    workers: Math.max(1, Math.floor(opts.workers ?? DEFAULT_WORKERS)),
+    judgeConcurrency: JUDGE_CONCURRENCY,
   });
   let baseUrl = '';
 
@@ -331,6 +347,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       }
       if (!hit.route.public && !hasBearer(req)) {
         throw new HttpError(401, 'UNAUTHORIZED', 'missing bearer token: send Authorization: Bearer <key> (the sandbox accepts any key)');
+      }
+      if (!hit.route.public && rateLimit && !rateLimit.take(req.headers.authorization ?? '')) {
+        throw new HttpError(429, 'RATE_LIMITED', `Rate limit exceeded: ${rateLimit.perSecond} requests per second`);
       }
       const orgHeader = req.headers['x-organization-id'];
       const orgId = typeof orgHeader === 'string' && isUuid(orgHeader) ? orgHeader.toLowerCase() : SANDBOX_ORG_ID;

@@ -23,6 +23,7 @@ const { renderTable } = await import('./lib/report.mjs');
 const { startSandbox } = await import('./lib/sandbox.mjs');
 const { MiB } = await import('./lib/stats.mjs');
 const { getFigure } = await import('./figures/get.mjs');
+const { flowFigures } = await import('./figures/flow.mjs');
 const { makespanFigures } = await import('./figures/makespan.mjs');
 const { scaleFigures } = await import('./figures/scale.mjs');
 const { startupFigures } = await import('./figures/startup.mjs');
@@ -43,6 +44,9 @@ const PLANS = {
     uploadRuns: 3,
     manyImages: 1000,
     manyRuns: 1,
+    flowDocumentedImages: 120,
+    flowBurstImages: 96,
+    flowFaultImages: 200,
   },
   quick: {
     startupRuns: 7,
@@ -56,10 +60,13 @@ const PLANS = {
     uploadRuns: 1,
     manyImages: 100,
     manyRuns: 1,
+    flowDocumentedImages: 36,
+    flowBurstImages: 48,
+    flowFaultImages: 60,
   },
 };
 
-const FIGURE_GROUPS = ['startup', 'get', 'makespan', 'wait', 'upload', 'scale'];
+const FIGURE_GROUPS = ['startup', 'get', 'makespan', 'flow', 'wait', 'upload', 'scale'];
 
 function usage() {
   return `usage: npm run bench -- [--quick] [--json [FILE]] [--only ${FIGURE_GROUPS.join(',')}] [--strict] [--cli PATH]
@@ -120,8 +127,9 @@ async function main() {
     log(`${mode} run on ${cpus().length} cores, node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; measuring ${CLI}`);
     let images = [];
     const imageDir = join(workDir, 'images');
-    if (want('makespan') || want('scale')) {
-      const count = Math.max(want('makespan') ? plan.makespanImages : 0, want('scale') ? plan.manyImages : 0);
+    if (want('makespan') || want('scale') || want('flow')) {
+      const flowCount = Math.max(plan.flowDocumentedImages, plan.flowBurstImages, plan.flowFaultImages);
+      const count = Math.max(want('makespan') ? plan.makespanImages : 0, want('scale') ? plan.manyImages : 0, want('flow') ? flowCount : 0);
       log(`making ${count} distinct 600×600 PNGs`);
       images = await writeImageSet(imageDir, count);
     }
@@ -148,6 +156,10 @@ async function main() {
           guideImages: images.slice(0, plan.guideImages),
         })),
       );
+    }
+    if (want('flow')) {
+      log(`flow control: (a) documented service ${plan.flowDocumentedImages} images, (b) early 429s ${plan.flowBurstImages}, (c) 20% faults ${plan.flowFaultImages}`);
+      figures.push(...(await flowFigures({ env, images, plan })));
     }
     if (want('wait')) {
       log(`wait: evaluations of ${plan.waitDurations.join(', ')} s × ${plan.waitReps}`);

@@ -1,8 +1,46 @@
 import { describe, expect, it } from 'vitest';
-import { DurationModel, gatePollDelay } from '../../src/gate/durations.js';
+import type { Clock } from '../../src/clock.js';
+import { RequestBudget } from '../../src/gate/budget.js';
+import { CompletionModel } from '../../src/gate/durations.js';
 import { AdaptiveLimiter } from '../../src/gate/limiter.js';
 
-describe('AdaptiveLimiter', () => {
+/** A clock whose time moves only when told; sleeps resolve as time passes them. */
+function manualClock(start = 1_000_000) {
+  let now = start;
+  const sleepers: Array<{ at: number; resolve: () => void }> = [];
+  const clock: Clock & { advance(ms: number): Promise<void> } = {
+    now: () => now,
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const entry = { at: now + Math.max(0, ms), resolve };
+        sleepers.push(entry);
+        signal?.addEventListener('abort', () => {
+          const i = sleepers.indexOf(entry);
+          if (i < 0) return;
+          sleepers.splice(i, 1);
+          reject(signal.reason);
+        }, { once: true });
+      }),
+    async advance(ms: number) {
+      const end = now + ms;
+      for (;;) {
+        sleepers.sort((a, b) => a.at - b.at);
+        const next = sleepers[0];
+        if (!next || next.at > end) break;
+        sleepers.shift();
+        now = Math.max(now, next.at);
+        next.resolve();
+        await new Promise((r) => setImmediate(r));
+      }
+      now = end;
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+  return clock;
+}
+
+describe('AdaptiveLimiter (in-flight limit of older deployments)', () => {
   it('starts at the initial limit and blocks beyond it', async () => {
     const l = new AdaptiveLimiter({ initial: 2, cap: 10 });
     await l.acquire();
@@ -16,14 +54,19 @@ describe('AdaptiveLimiter', () => {
     expect(third).toBe(true);
   });
 
-  it('a 429 drops the limit to what was accepted; successes raise it one per window, never past the last 429', () => {
-    const l = new AdaptiveLimiter({ initial: 8, cap: 32 });
+  it('grows fast before any refusal; a refusal drops it to what was accepted; the refused level lifts with time', async () => {
+    const clock = manualClock();
+    const l = new AdaptiveLimiter({ initial: 8, cap: 64, clock });
     for (let i = 0; i < 8; i++) l.onSuccess();
-    expect(l.limit).toBe(9);
+    expect(l.limit).toBe(16);
     l.onRateLimited(8);
     expect(l.limit).toBe(8);
     for (let i = 0; i < 100; i++) l.onSuccess();
     expect(l.limit).toBe(8);
+    // No refusal, however early, caps the rest of the run: after a while it probes one higher.
+    await clock.advance(5_000);
+    for (let i = 0; i < 8; i++) l.onSuccess();
+    expect(l.limit).toBe(9);
   });
 
   it('never goes above the cap nor below 1', () => {
@@ -46,28 +89,122 @@ describe('AdaptiveLimiter', () => {
   });
 });
 
-describe('gate poll schedule', () => {
-  it('polls densely before anything is known', () => {
-    expect(gatePollDelay(0, undefined)).toBe(300);
+/** Waits for the budget's turn, moving the manual clock as needed. */
+async function take(b: RequestBudget, clock: ReturnType<typeof manualClock>, step = 10): Promise<void> {
+  let through = false;
+  const p = b.beforeAttempt().then(() => (through = true));
+  for (let guard = 0; !through; guard++) {
+    if (guard > 10_000) throw new Error('the budget never let the request through');
+    await clock.advance(step);
+  }
+  await p;
+}
+
+describe('RequestBudget (one request rate for submissions and polls)', () => {
+  const ok = { method: 'GET' as const, path: '/v1/evaluations/x', status: 200, headers: {} };
+  const limited = (headers: Record<string, string> = {}, method: 'GET' | 'POST' = 'GET') => ({ method, path: '/v1/evaluations/x', status: 429, headers });
+
+  it('a 429 without headers cuts the rate at once; calls that succeed under demand bring it back past the old level', async () => {
+    const clock = manualClock();
+    const b = new RequestBudget({ clock, initialRate: 20 });
+    const start = b.rate;
+    // A second of demand, then a 429.
+    for (let i = 0; i < 40; i++) {
+      await take(b, clock);
+      b.afterAttempt(ok);
+    }
+    const before = b.rate;
+    expect(before).toBeGreaterThan(start);
+    b.afterAttempt(limited());
+    const cut = b.rate;
+    expect(cut).toBeLessThan(before * 0.7);
+    // Demand continues and nothing is refused any more: the rate recovers and goes beyond.
+    for (let i = 0; i < 600; i++) {
+      await take(b, clock);
+      b.afterAttempt(ok);
+    }
+    expect(b.rate).toBeGreaterThan(before);
   });
-  it('polls close to the learned duration, then soon after', () => {
-    expect(gatePollDelay(0, 1000)).toBe(1020);
-    expect(gatePollDelay(1, 1000)).toBe(100);
-    expect(gatePollDelay(50, 1000)).toBe(5000);
+
+  it('honours Retry-After: nobody goes before it has passed', async () => {
+    const clock = manualClock();
+    const b = new RequestBudget({ clock });
+    await b.beforeAttempt();
+    b.afterAttempt(limited({ 'retry-after': '3' }));
+    let through = false;
+    const p = b.beforeAttempt().then(() => (through = true));
+    await clock.advance(2_900);
+    expect(through).toBe(false);
+    await clock.advance(300);
+    await p;
+    expect(through).toBe(true);
   });
-  it('--interval overrides everything', () => {
-    expect(gatePollDelay(0, 1000, 3000)).toBe(3000);
+
+  it('tells an in-flight refusal (429 + Retry-After on a submission) from a request-rate limit', () => {
+    const clock = manualClock();
+    const b = new RequestBudget({ clock });
+    const rate = b.rate;
+    b.afterAttempt({ ...limited({ 'retry-after': '1' }, 'POST'), path: '/v1/evaluations' });
+    expect(b.lastSubmit429WasInflight).toBe(true);
+    expect(b.rate).toBe(rate);
+    b.afterAttempt({ ...limited({}, 'POST'), path: '/v1/evaluations' });
+    expect(b.lastSubmit429WasInflight).toBe(false);
+    expect(b.rate).toBeLessThan(rate);
   });
-  it('learns the median server-side duration, distrusting a skewed clock', () => {
-    const m = new DurationModel();
-    expect(m.expectedMs()).toBeUndefined();
-    const at = (ms: number) => ({ submitted_at: '2026-01-01T00:00:00.000Z', completed_at: new Date(Date.parse('2026-01-01T00:00:00.000Z') + ms).toISOString() });
-    m.observe(at(1000), 1200);
-    m.observe(at(3000), 3100);
-    m.observe(at(2000), 2100);
-    expect(m.expectedMs()).toBe(2000);
-    const skewed = new DurationModel();
-    skewed.observe(at(3_600_000), 900);
-    expect(skewed.expectedMs()).toBe(900);
+
+  it('spreads the calls X-RateLimit-Remaining allows over what is left of the window', () => {
+    const clock = manualClock(10_000_000);
+    const b = new RequestBudget({ clock, initialRate: 50 });
+    const reset = String(Math.ceil((clock.now() + 2_000) / 1000));
+    b.afterAttempt({ ...ok, headers: { 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '4', 'x-ratelimit-reset': reset } });
+    expect(b.rate).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('CompletionModel (polls where completions are due)', () => {
+  const done = (ms: number, at: number) => ({
+    status_code: 'completed',
+    eval_duration_ms: ms,
+    created_at: new Date(at - ms).toISOString(),
+    submitted_at: new Date(at - ms).toISOString(),
+    completed_at: new Date(at).toISOString(),
+  });
+
+  it('polls the oldest densely before anything is known, and a deep queue not at all', () => {
+    let now = 0;
+    const m = new CompletionModel({ now: () => now });
+    const tracked = Array.from({ length: 20 }, () => m.track());
+    expect(m.nextPollAt(tracked[0])).toBe(300);
+    expect(m.nextPollAt(tracked[5])).toBeGreaterThanOrEqual(1000);
+    expect(m.nextPollAt(tracked[15])).toBeGreaterThanOrEqual(5000);
+    now = 1;
+  });
+
+  it('learns durations and workers: one waiting in the queue is polled after those ahead of it should finish', () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const t0 = now;
+    const m = new CompletionModel({ now: () => now });
+    const tracked = Array.from({ length: 12 }, () => m.track({ created_at: new Date(now).toISOString() } as never));
+    // Two workers, 1 s each: the first two finish at 1 s; the rest are still queued, and the
+    // fifth, third in line now, is seen still pending.
+    now = t0 + 1000;
+    m.observe(tracked[0], done(1000, now) as never, true);
+    m.observe(tracked[1], done(1000, now) as never, true);
+    expect(m.expectedMs).toBe(1000);
+    m.observe(tracked[4], { status_code: 'pending' } as never, false);
+    expect(m.workers).toBe(2);
+    const third = m.nextPollAt(tracked[2]);
+    const last = m.nextPollAt(tracked[11]);
+    expect(third).toBeLessThanOrEqual(now + 1500);
+    // Ten ahead of it on a few workers: not before several seconds.
+    expect(last).toBeGreaterThan(now + 2500);
+  });
+
+  it('--interval overrides the schedule', () => {
+    let now = 0;
+    const m = new CompletionModel({ now: () => now, fixedIntervalMs: 3000 });
+    const t = m.track();
+    expect(m.nextPollAt(t)).toBe(3000);
+    now = 1;
   });
 });

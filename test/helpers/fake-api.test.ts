@@ -348,3 +348,68 @@ describe('faults', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
   });
 });
+
+describe('models of the service: worker queue, rate limit without headers, chaos, ideal makespan', () => {
+  it('runs `workers` evaluations at once in submission order; later ones stay pending until a worker is free', async () => {
+    fake.options.workers = 2;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await submit({ client_ref: `q${i}` })).json.id);
+    const status = async (id: string) => (await call('GET', `/v1/evaluations/${id}`)).json;
+    now += 10;
+    expect((await status(ids[0])).status_code).toBe('running');
+    expect((await status(ids[1])).status_code).toBe('running');
+    expect((await status(ids[2])).status_code).toBe('pending');
+    now += 1000;
+    expect((await status(ids[0])).status_code).toBe('completed');
+    expect((await status(ids[2])).status_code).toBe('running');
+    now += 1000;
+    const third = await status(ids[2]);
+    expect(third.status_code).toBe('completed');
+    // eval_duration_ms is the time on a worker, not the wait in the queue.
+    expect(third.eval_duration_ms).toBe(1000);
+    expect(Date.parse(third.completed_at) - Date.parse(third.submitted_at)).toBe(2000);
+    expect(fake.idealMakespan()).toBe(2000);
+    expect(fake.peakInflight).toBe(3);
+    expect(fake.workerBusyShare()).toBe(1);
+  });
+
+  it('idealMakespan: every evaluation submitted at once, the same times on the same workers', async () => {
+    const { idealMakespan } = await import('./fake-api.js');
+    expect(idealMakespan([1000, 1000, 1000, 1000, 1000], 2)).toBe(3000);
+    expect(idealMakespan([3000, 1000, 1000, 1000], 2)).toBe(3000);
+    expect(idealMakespan([500, 700], Infinity)).toBe(700);
+    expect(idealMakespan([], 4)).toBe(0);
+  });
+
+  it('a request-rate limit without headers: 429 RATE_LIMITED with no Retry-After or X-RateLimit-*', async () => {
+    fake.options.rateLimit = { limit: 2, windowMs: 1000, headers: false };
+    expect((await call('GET', '/v1/auth/me')).headers['x-ratelimit-remaining']).toBeUndefined();
+    await call('GET', '/v1/auth/me');
+    const limited = await call('GET', '/v1/auth/me');
+    expect(limited.status).toBe(429);
+    expect(limited.json.code).toBe('RATE_LIMITED');
+    expect(limited.headers['retry-after']).toBeUndefined();
+    expect(Object.keys(limited.headers).filter((h) => h.startsWith('x-ratelimit'))).toEqual([]);
+    now += 1000;
+    expect((await call('GET', '/v1/auth/me')).status).toBe(200);
+    expect(fake.rateLimited()).toEqual({ count: 1, share: 0.25 });
+  });
+
+  it('chaos faults a share of /v1 requests, the same ones for the same seed; a lost response still created the evaluation', async () => {
+    const run = async () => {
+      fake.reset();
+      fake.options.chaos = { rate: 0.5, seed: 3, slowMs: 10 };
+      const kinds: Array<string | undefined> = [];
+      for (let i = 0; i < 12; i++) {
+        await submit({ client_ref: `c${i}` }, { 'Idempotency-Key': `chaos-${i}` }).catch(() => undefined);
+        kinds.push(fake.requests[fake.requests.length - 1].chaos);
+      }
+      return kinds;
+    };
+    const first = await run();
+    expect(await run()).toEqual(first);
+    expect(first.filter(Boolean).length).toBeGreaterThan(2);
+    const lost = fake.requests.filter((r) => r.chaos === 'lost-response' || r.chaos === 'slow' || r.chaos === undefined).length;
+    expect(fake.evaluations.size).toBe(lost);
+  });
+});

@@ -5,8 +5,14 @@
  *
  * What it models (seeds/000, seeds/001, docs/runflow-api.md):
  * - Bearer auth on every /v1 route except /v1/health (401 UNAUTHORIZED), optional per-key scopes
- *   (403 PERMISSION_DENIED), a credit budget (402 INSUFFICIENT_CREDIT) and a request-rate limit
- *   with X-RateLimit-* headers.
+ *   (403 PERMISSION_DENIED), a credit budget (402 INSUFFICIENT_CREDIT) and a request-rate limit,
+ *   with X-RateLimit-* headers and Retry-After (older docs) or with none at all (the service's
+ *   rate-limit page today: `rateLimit.headers: false`).
+ * - A worker queue (`workers`): that many evaluations run at once, later ones stay `pending` in
+ *   submission order until a worker is free, as the documented service does; `idealMakespan()`
+ *   says how long the evaluations of a run would take had every one been submitted at once.
+ * - Mixed faults at random (`chaos`): resets, responses lost after the server acted, 5xx, 429
+ *   and slow answers, from a seeded generator so a failing run can be replayed.
  * - POST /v1/evaluations with the seeds' validation (422 VALIDATION_ERROR with `errors[].loc`),
  *   Idempotency-Key replay (same key + same body → the same evaluation) and conflict (409), and an
  *   in-flight limit (429 RATE_LIMITED, Retry-After).
@@ -25,7 +31,12 @@ import type { AddressInfo } from 'node:net';
 export interface FakeApiOptions {
   /** Pending/running evaluations allowed per organization before a POST gets 429. @default Infinity */
   maxInflight?: number;
-  /** Time from creation to a terminal status. @default 50 */
+  /**
+   * Evaluations processed at once; later ones wait `pending` in submission order, and `evalMs` (or
+   * the outcome's `durationMs`) is then the time on a worker. @default Infinity (no queue)
+   */
+  workers?: number;
+  /** Time from creation to a terminal status (time on a worker with `workers`). @default 50 */
   evalMs?: number;
   /** Body of GET /v1/evaluations/job-classes (served as is, so odd shapes can be tested). */
   jobClasses?: unknown;
@@ -41,8 +52,14 @@ export interface FakeApiOptions {
   creditEvaluations?: number;
   /** Scopes per key; a key not listed has every scope. */
   scopes?: Record<string, string[]>;
-  /** A request-rate limit per key: X-RateLimit-* on every /v1 response, 429 when exceeded. */
-  rateLimit?: { limit: number; windowMs: number };
+  /**
+   * A request-rate limit per key, `limit` requests per fixed window: 429 RATE_LIMITED when
+   * exceeded. With `headers` (default true) every /v1 response carries X-RateLimit-* and the 429
+   * a Retry-After; with `headers: false` nothing says how long to wait (the service today).
+   */
+  rateLimit?: { limit: number; windowMs: number; headers?: boolean };
+  /** Random faults on /v1 requests (see ChaosOptions). */
+  chaos?: ChaosOptions;
   /** Refuse (422) `runflow://assets/{uuid}` references to assets not uploaded here. @default false */
   requireKnownAssets?: boolean;
   /** Longest request body kept in the log (bodySize is always exact). @default Infinity */
@@ -70,6 +87,20 @@ export interface FakeFault {
   afterHandling?: boolean;
 }
 
+/**
+ * Faults injected at random into a share of /v1 requests, each kind equally likely: a reset before
+ * the request is handled, a reset after it was handled (the response is lost although the server
+ * acted), a 500 or 503, a 429 without headers, or a slow answer.
+ */
+export interface ChaosOptions {
+  /** Share of requests that get a fault (0–1). */
+  rate: number;
+  /** @default 1 */
+  seed?: number;
+  /** Delay of a slow answer. @default 1500 */
+  slowMs?: number;
+}
+
 export interface LoggedRequest {
   method: string;
   /** The pathname. */
@@ -82,6 +113,8 @@ export interface LoggedRequest {
   time: number;
   /** The status answered (undefined for a reset or unanswered request). */
   status?: number;
+  /** The fault injected by `chaos`, if any. */
+  chaos?: string;
 }
 
 export interface UploadRecord {
@@ -110,8 +143,11 @@ interface EvalState {
   id: string;
   org: string;
   createdAt: number;
+  /** From creation to the terminal status (queue wait included). */
   durationMs: number;
   pendingMs: number;
+  /** Time on a worker (what `eval_duration_ms` reports). */
+  runMs: number;
   /** Fields the terminal record gets (defaults merged with the outcome). */
   final: Record<string, unknown>;
   record: Record<string, unknown>;
@@ -166,7 +202,7 @@ export class FakeApi {
   /** Confirmed assets by id. */
   readonly assets = new Map<string, Record<string, unknown>>();
   /** Options in force; tests may change them between requests. */
-  options: Required<Omit<FakeApiOptions, 'scopes' | 'rateLimit'>> & Pick<FakeApiOptions, 'scopes' | 'rateLimit'>;
+  options: Required<Omit<FakeApiOptions, 'scopes' | 'rateLimit' | 'chaos'>> & Pick<FakeApiOptions, 'scopes' | 'rateLimit' | 'chaos'>;
   /** Most requests being handled at the same time so far. */
   peakConcurrentRequests = 0;
 
@@ -182,6 +218,15 @@ export class FakeApi {
   #requestCounter = 0;
   #rateWindows = new Map<string, { start: number; count: number }>();
   #timers = new Set<NodeJS.Timeout>();
+  /** When each worker is next free (with `workers`). */
+  #workerFreeAt: number[] = [];
+  /** Time on a worker of every evaluation created, in creation order (for idealMakespan). */
+  #runTimes: number[] = [];
+  /** When each evaluation ran on a worker (with `workers`). */
+  #runs: Array<{ start: number; end: number }> = [];
+  /** Most evaluations pending or running at once so far. */
+  peakInflight = 0;
+  #chaosRandom: () => number = seededRandom(1);
   readonly #userId = randomUUID();
 
   private constructor(server: http.Server, url: string, opts: FakeApiOptions) {
@@ -189,6 +234,7 @@ export class FakeApi {
     this.url = url;
     this.#initialOptions = {
       maxInflight: opts.maxInflight ?? Infinity,
+      workers: opts.workers ?? Infinity,
       evalMs: opts.evalMs ?? 50,
       jobClasses: opts.jobClasses ?? DEFAULT_JOB_CLASSES,
       apiKeys: opts.apiKeys ?? ['test-key'],
@@ -200,8 +246,10 @@ export class FakeApi {
       maxLoggedBody: opts.maxLoggedBody ?? Infinity,
       scopes: opts.scopes,
       rateLimit: opts.rateLimit,
+      chaos: opts.chaos,
     };
     this.options = { ...this.#initialOptions };
+    this.#chaosRandom = seededRandom(opts.chaos?.seed ?? 1);
   }
 
   static async start(opts: FakeApiOptions = {}): Promise<FakeApi> {
@@ -247,6 +295,7 @@ export class FakeApi {
       createdAt: this.options.now(),
       durationMs: 0,
       pendingMs: 0,
+      runMs: 0,
       final: {},
       record,
       terminal: true,
@@ -273,6 +322,36 @@ export class FakeApi {
     this.#advance(state);
   }
 
+  /**
+   * The shortest possible makespan of the evaluations created so far: every one submitted at the
+   * same instant, in creation order, with the same times on the same workers (the in-flight
+   * limit acts as that many workers; no limit at all means each starts at once).
+   */
+  idealMakespan(): number {
+    const slots = Math.min(this.options.workers, this.options.maxInflight);
+    return idealMakespan(this.#runTimes, slots);
+  }
+
+  /**
+   * Share of the workers' capacity in use between the first and the last start of an evaluation
+   * (1: the queue never ran dry while there was work to come). Needs `workers`.
+   */
+  workerBusyShare(): number {
+    if (!this.#runs.length || !Number.isFinite(this.options.workers)) return 1;
+    const from = Math.min(...this.#runs.map((r) => r.start));
+    const to = Math.max(...this.#runs.map((r) => r.start));
+    if (to <= from) return 1;
+    let busy = 0;
+    for (const r of this.#runs) busy += Math.max(0, Math.min(r.end, to) - Math.max(r.start, from));
+    return busy / (this.options.workers * (to - from));
+  }
+
+  /** Requests answered 429, and the share of all requests they are. */
+  rateLimited(): { count: number; share: number } {
+    const count = this.requests.filter((r) => r.status === 429).length;
+    return { count, share: this.requests.length ? count / this.requests.length : 0 };
+  }
+
   /** Requests matching a method and a path (exact or pattern). */
   find(method: string, path: string | RegExp): LoggedRequest[] {
     return this.requests.filter((r) => r.method === method && matchPath(path, r.path));
@@ -292,8 +371,13 @@ export class FakeApi {
     this.#idempotency.clear();
     this.#rateWindows.clear();
     this.#created = 0;
+    this.#workerFreeAt = [];
+    this.#runTimes = [];
+    this.#runs = [];
+    this.peakInflight = 0;
     this.peakConcurrentRequests = 0;
     this.options = { ...this.#initialOptions };
+    this.#chaosRandom = seededRandom(this.options.chaos?.seed ?? 1);
   }
 
   async close(): Promise<void> {
@@ -326,7 +410,7 @@ export class FakeApi {
       };
       this.requests.push(logged);
 
-      const fault = this.#takeFault(logged);
+      const fault = this.#takeFault(logged) ?? this.#chaosFault(logged);
       if (fault?.delayMs) {
         const stillOpen = await this.#sleepWhileOpen(fault.delayMs, res);
         if (!stillOpen) return;
@@ -357,6 +441,24 @@ export class FakeApi {
     const fault = this.#faults[index];
     fault.remaining -= 1;
     if (fault.remaining <= 0) this.#faults.splice(index, 1);
+    return fault;
+  }
+
+  /** A random fault for a share of /v1 requests (options.chaos), or none. */
+  #chaosFault(req: LoggedRequest): FakeFault | undefined {
+    const chaos = this.options.chaos;
+    if (!chaos || !req.path.startsWith('/v1/') || req.path === '/v1/health') return undefined;
+    if (this.#chaosRandom() >= chaos.rate) return undefined;
+    const kinds: Array<[string, FakeFault]> = [
+      ['reset', { reset: true }],
+      ['lost-response', { reset: true, afterHandling: true }],
+      ['500', { status: 500 }],
+      ['503', { status: 503 }],
+      ['429', { status: 429 }],
+      ['slow', { delayMs: chaos.slowMs ?? 1500 }],
+    ];
+    const [name, fault] = kinds[Math.floor(this.#chaosRandom() * kinds.length)];
+    req.chaos = name;
     return fault;
   }
 
@@ -497,18 +599,23 @@ export class FakeApi {
     }
     window.count += 1;
     const resetMs = window.start + limit.windowMs;
-    const headers = {
-      'x-ratelimit-limit': String(limit.limit),
-      'x-ratelimit-remaining': String(Math.max(0, limit.limit - window.count)),
-      'x-ratelimit-reset': String(Math.ceil(resetMs / 1000)),
-    };
+    const withHeaders = limit.headers !== false;
+    const headers: Record<string, string> = withHeaders
+      ? {
+          'x-ratelimit-limit': String(limit.limit),
+          'x-ratelimit-remaining': String(Math.max(0, limit.limit - window.count)),
+          'x-ratelimit-reset': String(Math.ceil(resetMs / 1000)),
+        }
+      : {};
     if (window.count <= limit.limit) return { headers };
+    // A refused request does not use up the window.
+    window.count -= 1;
     const retryAfter = String(Math.max(1, Math.ceil((resetMs - now) / 1000)));
     return {
       headers,
       reply: {
         status: 429,
-        headers: { ...headers, 'retry-after': retryAfter },
+        headers: withHeaders ? { ...headers, 'retry-after': retryAfter } : {},
         body: { code: 'RATE_LIMITED', message: `Rate limit exceeded: ${limit.limit} requests per ${limit.windowMs} ms.`, errors: null },
       },
     };
@@ -650,7 +757,21 @@ export class FakeApi {
     const now = this.options.now();
     const id = randomUUID();
     const { durationMs: outcomeDuration, ...outcome } = this.#outcome?.(body, index) ?? {};
-    const durationMs = Math.max(0, outcomeDuration ?? this.options.evalMs);
+    const runMs = Math.max(0, outcomeDuration ?? this.options.evalMs);
+    this.#runTimes.push(runMs);
+    // With workers, the evaluation waits (pending) for the first free one, in submission order.
+    let queuedMs = 0;
+    if (Number.isFinite(this.options.workers)) {
+      const free = this.#workerFreeAt;
+      if (free.length < this.options.workers) free.push(now);
+      let slot = 0;
+      for (let i = 1; i < free.length; i++) if (free[i] < free[slot]) slot = i;
+      const start = Math.max(now, free[slot]);
+      free[slot] = start + runMs;
+      queuedMs = start - now;
+      this.#runs.push({ start, end: start + runMs });
+    }
+    const durationMs = queuedMs + runMs;
     const jobClass = typeof body.job_class === 'string' ? body.job_class : 'standard';
     const iso = new Date(now).toISOString();
     const record: Record<string, unknown> = {
@@ -705,8 +826,9 @@ export class FakeApi {
       org,
       createdAt: now,
       durationMs,
-      pendingMs: Math.min(durationMs / 4, 1000),
-      final: terminalFields(record, outcome, this.#price(jobClass), durationMs, isBrokenDataUri(body.generated_image_url)),
+      pendingMs: Number.isFinite(this.options.workers) ? queuedMs : Math.min(durationMs / 4, 1000),
+      runMs,
+      final: terminalFields(record, outcome, this.#price(jobClass), runMs, isBrokenDataUri(body.generated_image_url)),
       record,
       terminal: false,
       seeded: false,
@@ -714,6 +836,7 @@ export class FakeApi {
     this.#states.set(id, state);
     this.evaluations.set(id, record);
     this.#inflight.add(id);
+    this.peakInflight = Math.max(this.peakInflight, this.#inflightCount(org));
     return state;
   }
 
@@ -895,6 +1018,36 @@ export class FakeApi {
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
+
+/**
+ * Makespan of jobs all submitted at time 0 and run in the given order on `slots` workers, each
+ * job on the first worker free (Infinity slots: the longest job).
+ */
+export function idealMakespan(runTimes: readonly number[], slots: number): number {
+  if (!runTimes.length) return 0;
+  if (!Number.isFinite(slots) || slots >= runTimes.length) return Math.max(...runTimes);
+  const free = new Array<number>(Math.max(1, Math.floor(slots))).fill(0);
+  let end = 0;
+  for (const t of runTimes) {
+    let slot = 0;
+    for (let i = 1; i < free.length; i++) if (free[i] < free[slot]) slot = i;
+    free[slot] += t;
+    end = Math.max(end, free[slot]);
+  }
+  return end;
+}
+
+/** A small seeded generator (mulberry32): the same seed gives the same faults. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 interface FieldError {
   loc: Array<string | number>;

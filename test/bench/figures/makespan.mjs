@@ -1,5 +1,6 @@
 /**
- * `gate` makespan: N images, a server that allows 8 in flight and takes 1 s per evaluation.
+ * `gate` makespan, (d) of the flow-control figures: N images, an older deployment that refuses a
+ * submission beyond 8 in flight (429 with Retry-After) and takes 1 s per evaluation.
  * Baselines: the ideal ceil(N/8) × 1 s, and the guide's one-at-a-time loop polling every 5 s
  * (timed on a few images and scaled to N, since it takes 5 s an image).
  */
@@ -11,7 +12,7 @@ import { assertAllEvaluated, parseGate } from '../lib/gate-report.mjs';
 
 const IN_FLIGHT = 8;
 const EVAL_S = 1;
-const GOAL_VS_IDEAL = 1.15;
+const GOAL_VS_IDEAL = 1.1;
 const GOAL_SPEEDUP = 20;
 
 export async function makespanFigures({ runs, env, images, guideImages }) {
@@ -46,7 +47,7 @@ export async function makespanFigures({ runs, env, images, guideImages }) {
   return [
     {
       id: 'gate_makespan_vs_ideal',
-      figure: `gate makespan, ${n} images (median)`,
+      figure: `(d) in-flight limit, ${n} images: makespan (median)`,
       unit: 's',
       value: value / 1000,
       baseline: ideal / 1000,

@@ -9,11 +9,14 @@ import { REPO, SANDBOX_CLI, childEnv } from './proc.mjs';
 const REQUEST_LINE = /^(GET|POST|PUT|PATCH|DELETE|HEAD) (\S+) (\d{3}) (\d+)ms$/;
 
 /**
- * @param {{ maxInflight?: number, evalTime?: string }} [opts]
+ * @param {{ maxInflight?: number, workers?: number, rate?: number, evalTime?: string }} [opts]
  * @returns {Promise<{ url: string, requests: Array<{ method: string, path: string, status: number, ms: number }>, clearLog(): void, stop(): Promise<void> }>}
  */
 export async function startSandbox(opts = {}) {
-  const args = [SANDBOX_CLI, 'sandbox', '--verbose', '--max-inflight', String(opts.maxInflight ?? 8)];
+  const args = [SANDBOX_CLI, 'sandbox', '--verbose'];
+  if (opts.maxInflight) args.push('--max-inflight', String(opts.maxInflight));
+  if (opts.workers) args.push('--workers', String(opts.workers));
+  if (opts.rate) args.push('--rate', String(opts.rate));
   if (opts.evalTime) args.push('--eval-time', opts.evalTime);
   const child = spawn(process.execPath, args, { cwd: REPO, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   const requests = [];

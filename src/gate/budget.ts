@@ -1,0 +1,266 @@
+/**
+ * One request budget for everything a gate sends (submissions, polls, uploads), paced like a
+ * congestion controller, because the service limits each organization's request rate without
+ * saying how fast (its 429 `RATE_LIMITED` may carry no `Retry-After` or `X-RateLimit-*`).
+ *
+ * - Requests are spaced at `rate` per second: a token bucket (a short burst allowed) serving
+ *   callers first come, first served, at whatever the rate is when their turn comes.
+ * - A 429 cuts the rate at once (multiplicatively, at most once per second, so the 429s of
+ *   requests already on the wire do not collapse it) and pauses every caller until the
+ *   `Retry-After` when one is sent, else for one slot of the new rate.
+ * - While calls succeed and callers are waiting for slots, the rate grows: quickly far below the
+ *   rate that last drew a 429, slowly near it, and quickly again past it as time goes by. That
+ *   remembered rate decays, so no 429, however early, caps the rest of a run.
+ * - With `X-RateLimit-Remaining` and `X-RateLimit-Reset`, the remaining calls are spread over
+ *   what is left of the window.
+ */
+import type { Clock } from '../clock.js';
+import type { Pacer, PacedResponse } from '../api/client.js';
+import { parseRetryAfter } from '../api/retry.js';
+
+export interface BudgetOptions {
+  clock: Clock;
+  /** Requests per second to start with. @default 20 */
+  initialRate?: number;
+  /** @default 0.5 */
+  minRate?: number;
+  /** @default 200 */
+  maxRate?: number;
+  debug?: (line: string) => void;
+}
+
+/** Growth per second of steady demand, as a share of the rate: far from the ceiling, and near it. */
+const FAST_GROWTH = 1;
+const SLOW_GROWTH = 0.1;
+const DECREASE = 0.6;
+/** No growth this long after a cut: the cut must show its effect first. */
+const HOLD_MS = 1000;
+/**
+ * The remembered ceiling rises with the square of the time since the last 429 (×1.75 after 5 s,
+ * ×4 after 10 s), as TCP CUBIC's window does: a plateau near the rate that failed, then probing.
+ */
+const CEILING_RISE_PER_S2 = 0.03;
+const BURST_SLOTS = 2;
+
+export class RequestBudget implements Pacer {
+  readonly #clock: Clock;
+  readonly #min: number;
+  readonly #max: number;
+  readonly #debug?: (line: string) => void;
+  #rate: number;
+  #tokens = BURST_SLOTS;
+  #refilledAt: number;
+  #queue: Array<{ read: boolean; grant: () => void }> = [];
+  /** Cancels the pending wake-up of the queue. */
+  #timer: AbortController | undefined;
+  #pausedUntil = 0;
+  /** Rate at the last 429, and when. */
+  #ceiling = Infinity;
+  #ceilingAt = 0;
+  #lastDecreaseAt = -Infinity;
+  #lastGrowthAt: number;
+  /** When a caller last had to wait for a slot: growth only makes sense under demand. */
+  #lastWaitAt = -Infinity;
+  /** From X-RateLimit-*: at most this rate until `until`. */
+  #headerCap: { rate: number; until: number } | undefined;
+  #sent = 0;
+  #limited = 0;
+  /** 429s in a row without a success in between (a fixed window refuses until it ends). */
+  #consecutive429 = 0;
+  /** Send times within the last second. */
+  #recent: number[] = [];
+  readonly #firstAt: number;
+  #lastRead429At = -Infinity;
+  /** What the last 429 on a submission meant. */
+  #lastSubmit429: 'inflight' | 'rate' | undefined;
+
+  constructor(opts: BudgetOptions) {
+    this.#clock = opts.clock;
+    this.#min = opts.minRate ?? 0.5;
+    this.#max = opts.maxRate ?? 200;
+    this.#rate = Math.min(this.#max, Math.max(this.#min, opts.initialRate ?? 20));
+    this.#debug = opts.debug;
+    this.#lastGrowthAt = this.#clock.now();
+    this.#refilledAt = this.#lastGrowthAt;
+    this.#firstAt = this.#lastGrowthAt;
+  }
+
+  /** Requests per second allowed now. */
+  get rate(): number {
+    const now = this.#clock.now();
+    const cap = this.#headerCap && this.#headerCap.until > now ? this.#headerCap.rate : Infinity;
+    return Math.max(this.#min, Math.min(this.#rate, cap));
+  }
+
+  get stats(): { sent: number; rateLimited: number; rate: number } {
+    return { sent: this.#sent, rateLimited: this.#limited, rate: this.rate };
+  }
+
+  /**
+   * Waits for this request's turn. Reads (polls) go before writes (submissions): a poll is only
+   * sent when a completion is due, and noticing it frees a slot for the next submission.
+   */
+  async beforeAttempt(signal?: AbortSignal, method?: string): Promise<void> {
+    signal?.throwIfAborted();
+    const read = method === 'GET';
+    if (this.#queue.length === 0 && this.#takeToken()) {
+      this.#record();
+      return;
+    }
+    this.#lastWaitAt = this.#clock.now();
+    await new Promise<void>((resolve, reject) => {
+      const entry = {
+        read,
+        grant: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        const i = this.#queue.indexOf(entry);
+        if (i >= 0) this.#queue.splice(i, 1);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      // Behind the reads already waiting, ahead of every write.
+      if (read) {
+        const firstWrite = this.#queue.findIndex((e) => !e.read);
+        this.#queue.splice(firstWrite < 0 ? this.#queue.length : firstWrite, 0, entry);
+      } else this.#queue.push(entry);
+      this.#schedule();
+    });
+    this.#record();
+  }
+
+  #record(): void {
+    this.#sent++;
+    const at = this.#clock.now();
+    this.#recent.push(at);
+    if (this.#recent.length > 512 || this.#recent[0] < at - 1000) this.#recent = this.#recent.filter((t) => t > at - 1000);
+  }
+
+  #refill(now: number): void {
+    this.#grow(now);
+    this.#tokens = Math.min(BURST_SLOTS, this.#tokens + ((now - this.#refilledAt) / 1000) * this.rate);
+    this.#refilledAt = now;
+  }
+
+  #takeToken(): boolean {
+    const now = this.#clock.now();
+    this.#refill(now);
+    if (now < this.#pausedUntil || this.#tokens < 1 - 1e-9) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  /** Serves waiting callers while tokens last, then sleeps until the next token. */
+  #pump = (): void => {
+    this.#timer = undefined;
+    while (this.#queue.length > 0 && this.#takeToken()) this.#queue.shift()!.grant();
+    if (this.#queue.length > 0) {
+      this.#lastWaitAt = this.#clock.now();
+      this.#schedule();
+    }
+  };
+
+  #schedule(): void {
+    this.#timer?.abort();
+    const now = this.#clock.now();
+    const untilToken = this.#tokens >= 1 - 1e-9 ? 0 : Math.ceil(((1 - this.#tokens) * 1000) / this.rate);
+    const wait = Math.max(0, this.#pausedUntil - now, untilToken);
+    const timer = new AbortController();
+    this.#timer = timer;
+    this.#clock.sleep(wait, timer.signal).then(this.#pump, () => undefined);
+  }
+
+  /** True when the last 429 on a submission was an in-flight limit rather than the request rate. */
+  get lastSubmit429WasInflight(): boolean {
+    return this.#lastSubmit429 === 'inflight';
+  }
+
+  /**
+   * An older deployment's in-flight limit answers a submission with 429 and `Retry-After` while
+   * reads go through; a request-rate limit refuses reads too (or sends no Retry-After, as the
+   * service today), or says so in X-RateLimit-*.
+   */
+  #isInflightLimit(r: PacedResponse, now: number): boolean {
+    return (
+      r.method === 'POST' &&
+      r.headers['retry-after'] !== undefined &&
+      r.headers['x-ratelimit-remaining'] === undefined &&
+      now - this.#lastRead429At > 5000
+    );
+  }
+
+  retryDelayAfter429(): number {
+    return 200;
+  }
+
+  afterAttempt(r: PacedResponse): void {
+    const now = this.#clock.now();
+    if (r.method === 'GET') {
+      if (r.status === 429) this.#lastRead429At = now;
+    }
+    if (r.status === 429) {
+      this.#limited++;
+      const inflight = this.#isInflightLimit(r, now);
+      if (r.method === 'POST') this.#lastSubmit429 = inflight ? 'inflight' : 'rate';
+      if (inflight) return;
+      this.#consecutive429++;
+      const retryAfter = parseRetryAfter(r.headers['retry-after'], now);
+      if (retryAfter !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(retryAfter, 32_000));
+      // Without a Retry-After, 429s in a row mean the limit's window has not ended yet: wait
+      // longer each time (100 ms, 200 ms, … 1 s), for everyone.
+      else if (this.#consecutive429 > 1) this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(1000, 100 * (this.#consecutive429 - 1)));
+      if (now - this.#lastDecreaseAt >= 1000) {
+        // What we really sent over the last second decides the ceiling (the allowed rate may not
+        // have been used); in the first second there is no such measure.
+        if (now - this.#firstAt >= 1000) {
+          const sent = this.#recent.filter((t) => t > now - 1000).length;
+          this.#rate = Math.min(this.#rate, Math.max(this.#min, sent));
+        }
+        this.#ceiling = this.#rate;
+        this.#ceilingAt = now;
+        this.#rate = Math.max(this.#min, this.#rate * DECREASE);
+        this.#lastDecreaseAt = now;
+        this.#lastGrowthAt = now;
+        this.#debug?.(`request budget: 429, rate now ${this.#rate.toFixed(1)}/s${retryAfter !== undefined ? `, pausing ${retryAfter} ms` : ''}`);
+      }
+      // The next request waits one slot of the new rate (or the Retry-After).
+      this.#refill(now);
+      this.#tokens = Math.min(this.#tokens, 0);
+      if (this.#queue.length > 0) this.#schedule();
+      return;
+    }
+    if (r.status >= 200 && r.status < 300) this.#consecutive429 = 0;
+    this.#readRateHeaders(r.headers, now);
+  }
+
+  /** Rate growth while callers wait for slots and no 429 came for a while. */
+  #grow(now: number): void {
+    const dt = (now - this.#lastGrowthAt) / 1000;
+    if (dt < 0.05) return;
+    this.#lastGrowthAt = now;
+    if (now - this.#lastWaitAt > 1000 || now - this.#lastDecreaseAt < HOLD_MS) return;
+    const since = (now - this.#ceilingAt) / 1000;
+    const ceiling = this.#ceiling * (1 + CEILING_RISE_PER_S2 * since * since);
+    const share = this.#rate < ceiling * 0.85 || this.#rate > ceiling * 1.15 ? FAST_GROWTH : SLOW_GROWTH;
+    this.#rate = Math.min(this.#max, this.#rate * (1 + share * Math.min(dt, 1)));
+  }
+
+  #readRateHeaders(headers: Record<string, string>, now: number): void {
+    const remaining = Number(headers['x-ratelimit-remaining']);
+    const limit = Number(headers['x-ratelimit-limit']);
+    const reset = Number(headers['x-ratelimit-reset']);
+    if (!Number.isFinite(remaining) || !Number.isFinite(limit) || limit <= 0 || headers['x-ratelimit-remaining'] === undefined) return;
+    if (remaining > limit / 2) {
+      this.#headerCap = undefined;
+      return;
+    }
+    // Reset is a Unix time in seconds (or, from some servers, seconds from now).
+    let untilMs = Number.isFinite(reset) ? (reset > 1e9 ? reset * 1000 : now + reset * 1000) : now + 1000;
+    if (untilMs <= now) untilMs = now + 1000;
+    const rate = Math.max(this.#min, remaining / ((untilMs - now) / 1000));
+    this.#headerCap = { rate, until: untilMs };
+  }
+}
