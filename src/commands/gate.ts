@@ -39,7 +39,13 @@ interface GateFlags extends SubmitFlags, ReportTargets, BaselineFlags {
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-const DEFAULT_CONCURRENCY_CAP = 32;
+/**
+ * Evaluations kept submitted and unfinished at once. Against a service that queues, this only
+ * needs to exceed its workers plus what finishes while the gate notices; 64 covers services of up
+ * to about 48 workers (bench: 12 workers 1.04× the ideal at 32) and bounds what Ctrl-C leaves
+ * running and billed.
+ */
+const DEFAULT_CONCURRENCY_CAP = 64;
 
 function parseThreshold(value: string | undefined): number {
   if (value === undefined) return 0;
@@ -416,7 +422,7 @@ export function registerGate(program: Command, ctx: Context): void {
     .option('--manifest <file>', 'JSON array or JSON Lines of {image, task_type?, prompt?, ...}; - for stdin')
     .option('--id <uuid>', 'gate an evaluation that already exists (repeatable)', collect)
     .option('--threshold <x>', 'minimum weighted_pass_rate, 0.0-1.0 (default 0: verdict only)')
-    .option('--concurrency <n>', `most evaluations in flight at once (default ${DEFAULT_CONCURRENCY_CAP}; lowered automatically on 429)`)
+    .option('--concurrency <n>', `most evaluations submitted and unfinished at once (default ${DEFAULT_CONCURRENCY_CAP}; lowered automatically when the service refuses more)`)
     .option('--retry-failed <n>', 'resubmissions of a transiently failed evaluation (dispatch_failed, timed_out)', '1')
     .option('--timeout <duration>', 'deadline for the whole gate', DEFAULT_TIMEOUT)
     .option('--interval <duration>', 'fixed time between polls (default: adaptive)')

@@ -32,7 +32,8 @@ export interface BudgetOptions {
 /** Growth per second of steady demand, as a share of the rate: far from the ceiling, and near it. */
 const FAST_GROWTH = 1;
 const SLOW_GROWTH = 0.1;
-const DECREASE = 0.6;
+/** The deepest cut of the rate on a 429. */
+const DECREASE = 0.5;
 /** No growth this long after a cut: the cut must show its effect first. */
 const HOLD_MS = 1000;
 /**
@@ -67,6 +68,8 @@ export class RequestBudget implements Pacer {
   #limited = 0;
   /** 429s in a row without a success in between (a fixed window refuses until it ends). */
   #consecutive429 = 0;
+  /** Answers of the last two seconds: was each a 429? */
+  #answers: Array<{ at: number; limited: boolean }> = [];
   /** Send times within the last second. */
   #recent: number[] = [];
   readonly #firstAt: number;
@@ -196,8 +199,17 @@ export class RequestBudget implements Pacer {
     return 200;
   }
 
+  /** Share of the answers of the last two seconds that were 429 (1 when there were few answers). */
+  #recent429Share(now: number): number {
+    this.#answers = this.#answers.filter((a) => a.at > now - 2000);
+    if (this.#answers.length < 10) return 1;
+    return this.#answers.filter((a) => a.limited).length / this.#answers.length;
+  }
+
   afterAttempt(r: PacedResponse): void {
     const now = this.#clock.now();
+    this.#answers.push({ at: now, limited: r.status === 429 });
+    if (this.#answers.length > 1024) this.#answers = this.#answers.filter((a) => a.at > now - 2000);
     if (r.method === 'GET') {
       if (r.status === 429) this.#lastRead429At = now;
     }
@@ -210,9 +222,13 @@ export class RequestBudget implements Pacer {
       const retryAfter = parseRetryAfter(r.headers['retry-after'], now);
       if (retryAfter !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(retryAfter, 32_000));
       // Without a Retry-After, 429s in a row mean the limit's window has not ended yet: wait
-      // longer each time (100 ms, 200 ms, … 1 s), for everyone.
-      else if (this.#consecutive429 > 1) this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(1000, 100 * (this.#consecutive429 - 1)));
-      if (now - this.#lastDecreaseAt >= 1000) {
+      // longer each time (50 ms, 100 ms, … 1 s), for everyone.
+      else if (this.#consecutive429 > 1) this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(1000, 50 * (this.#consecutive429 - 1)));
+      // The cut follows how many recent answers were 429s: a lone one among many successes (a
+      // blip) barely slows us; a limit we keep exceeding halves the rate.
+      const share = this.#recent429Share(now);
+      if (share >= 0.04 && now - this.#lastDecreaseAt >= 1000) {
+        const factor = Math.max(DECREASE, 1 - 2 * share);
         // What we really sent over the last second decides the ceiling (the allowed rate may not
         // have been used); in the first second there is no such measure.
         if (now - this.#firstAt >= 1000) {
@@ -221,7 +237,7 @@ export class RequestBudget implements Pacer {
         }
         this.#ceiling = this.#rate;
         this.#ceilingAt = now;
-        this.#rate = Math.max(this.#min, this.#rate * DECREASE);
+        this.#rate = Math.max(this.#min, this.#rate * factor);
         this.#lastDecreaseAt = now;
         this.#lastGrowthAt = now;
         this.#debug?.(`request budget: 429, rate now ${this.#rate.toFixed(1)}/s${retryAfter !== undefined ? `, pausing ${retryAfter} ms` : ''}`);

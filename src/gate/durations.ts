@@ -252,7 +252,6 @@ export class CompletionModel {
     }
     const lag = Number.isFinite(this.#startLag) ? this.#startLag : 0;
     const minGap = Math.max(100, Math.min(1000, median * 0.05));
-    const gap = Math.max(200, Math.min(MAX_GAP_MS, median * (this.#draining ? 0.15 : 0.25)));
     let start: number;
     if (t.startedAt !== undefined) {
       start = t.startedAt;
@@ -268,11 +267,16 @@ export class CompletionModel {
     }
     const tail = this.#draining && this.#outstanding.length <= this.#workers;
     const candidates = [...(tail ? TAIL_LADDER : LADDER).map((q) => this.#quantile(q)!), this.#sorted[this.#sorted.length - 1] * 1.05];
+    // A little after each quantile: the record flips a moment after the service's clock says.
     for (const d of candidates) {
-      const at = start + d;
+      const at = start + d + Math.max(20, d * 0.02);
       if (at > last + minGap) return this.#safe(at, last);
     }
-    return this.#safe(Math.max(start + candidates[candidates.length - 1], last) + gap, last);
+    // Later than every duration seen: back off in proportion to how late it is (soon at first,
+    // a few seconds between polls for a long one).
+    const overdue = Math.max(0, last - (start + candidates[candidates.length - 1]));
+    const gap = Math.max(minGap, Math.min(MAX_GAP_MS, overdue * (this.#draining ? 0.3 : 0.5), median * (this.#draining ? 0.15 : 0.25)));
+    return this.#safe(last + gap, last);
   }
 
   /** However sure the model is, an evaluation is looked at now and then (the queue may not be FIFO). */

@@ -79,9 +79,11 @@ export class EvaluationEngine {
     while (!this.#closed && this.#busy < Math.max(1, this.#opts.workers) && this.#waiting.length > 0) {
       const job = this.#waiting.shift()!;
       this.#busy++;
-      // Every evaluation is seen `pending` for a moment, even when a worker is free at once.
-      const wait = job.evaluation.submittedAtMs + MIN_PENDING_MS - Date.now();
-      this.#later(wait, () => this.#run(job.evaluation, job.media, job.evalTimeMs));
+      // The worker is taken now; the evaluation still shows `pending` for a moment after its
+      // submission (within its evaluation time), so clients can observe the status.
+      const pickedAt = Date.now();
+      const wait = job.evaluation.submittedAtMs + MIN_PENDING_MS - pickedAt;
+      this.#later(wait, () => this.#run(job.evaluation, job.media, job.evalTimeMs, pickedAt));
     }
   }
 
@@ -95,11 +97,10 @@ export class EvaluationEngine {
     await this.#judging.close();
   }
 
-  async #run(evaluation: StoredEvaluation, media: PreparedMedia, evalTimeMs: number): Promise<void> {
+  async #run(evaluation: StoredEvaluation, media: PreparedMedia, evalTimeMs: number, startedAt: number): Promise<void> {
     if (this.#closed) return;
-    const startedAt = Date.now();
     evaluation.status = 'running';
-    evaluation.updatedAt = new Date(startedAt).toISOString();
+    evaluation.updatedAt = new Date().toISOString();
     let outcome: Outcome = { kind: 'failed', code: 'processing_failed', detail: 'the sandbox stopped before judging the image' };
     await new Promise<void>((resolve) =>
       this.#judging.push(async () => {

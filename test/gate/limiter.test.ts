@@ -115,7 +115,10 @@ describe('RequestBudget (one request rate for submissions and polls)', () => {
     }
     const before = b.rate;
     expect(before).toBeGreaterThan(start);
+    // A lone 429 among many successes is a blip; a limit we keep hitting is not.
     b.afterAttempt(limited());
+    expect(b.rate).toBeGreaterThanOrEqual(before * 0.95);
+    for (let i = 0; i < 4; i++) b.afterAttempt(limited());
     const cut = b.rate;
     expect(cut).toBeLessThan(before * 0.7);
     // Demand continues and nothing is refused any more: the rate recovers and goes beyond.

@@ -439,3 +439,55 @@ describe('sandbox: lifecycle', () => {
     }
   });
 });
+
+describe('sandbox: the service as documented (worker queue, request-rate limit without headers)', () => {
+  test('--workers: later submissions wait pending in submission order; eval_duration_ms is the time on a worker', async () => {
+    const sb = await startSandbox({ workers: 1, evalTimeMs: 700 });
+    try {
+      const first = await submit(sb.url, { generated_image_url: goodUri, task_type: 'photo', client_ref: 'w1' });
+      const second = await submit(sb.url, { generated_image_url: goodUri, task_type: 'photo', client_ref: 'w2' });
+      expect([first.status, second.status]).toEqual([202, 202]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await call(sb.url, 'GET', `/v1/evaluations/${first.body.id}`)).body.status_code).toBe('running');
+      expect((await call(sb.url, 'GET', `/v1/evaluations/${second.body.id}`)).body.status_code).toBe('pending');
+      const a = (await waitTerminal(sb.url, String(first.body.id))).record;
+      const b = (await waitTerminal(sb.url, String(second.body.id))).record;
+      expect(Date.parse(String(b.completed_at))).toBeGreaterThanOrEqual(Date.parse(String(a.completed_at)) + 690);
+      expect(b.eval_duration_ms as number).toBeGreaterThanOrEqual(700);
+      expect(b.eval_duration_ms as number).toBeLessThan(1400);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  test('--rate: beyond N requests per second per key, 429 RATE_LIMITED without Retry-After or X-RateLimit-*', async () => {
+    const sb = await startSandbox({ rate: 3 });
+    try {
+      const replies = [];
+      for (let i = 0; i < 5; i++) replies.push(await call(sb.url, 'GET', '/v1/auth/me'));
+      const limited = replies.find((r) => r.status === 429);
+      expect(limited).toBeDefined();
+      expect(limited!.body).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(limited!.headers.get('retry-after')).toBeNull();
+      expect([...limited!.headers.keys()].filter((h) => h.startsWith('x-ratelimit'))).toEqual([]);
+      // Per key: another key has its own budget; health needs none.
+      expect((await call(sb.url, 'GET', '/v1/auth/me', { key: 'other-key' })).status).toBe(200);
+      expect((await call(sb.url, 'GET', '/v1/health', { key: null })).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 1100));
+      expect((await call(sb.url, 'GET', '/v1/auth/me')).status).toBe(200);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  test('no in-flight limit by default: busy workers queue instead of refusing', async () => {
+    const sb = await startSandbox({ workers: 1, evalTimeMs: 300 });
+    try {
+      const replies = [];
+      for (let i = 0; i < 12; i++) replies.push(await submit(sb.url, { generated_image_url: goodUri, task_type: 'photo', client_ref: `q${i}` }));
+      expect(replies.every((r) => r.status === 202)).toBe(true);
+    } finally {
+      await sb.close();
+    }
+  });
+});
