@@ -74,87 +74,363 @@ function percentile(hist: Float64Array, n: number, q: number): number {
   return 255;
 }
 
-/** Side of the square tiles that sharpness is measured on, at analysis size. */
-export const DETAIL_TILE = 32;
-/** Tiles flatter than this (std of luma, grey levels) have no detail to judge and are skipped. */
-export const DETAIL_MIN_STD = 4;
-
-export interface DetailStats {
-  /**
-   * Per tile, variance of the 4-neighbour Laplacian divided by the variance of luma: how much of
-   * the tile's contrast sits in the finest detail. Blur removes fine detail first, so the ratio
-   * falls steeply with blur (about 1.5 for a crisp image, under 0.06 after a Gaussian blur of
-   * 2 px), while it does not change when the image is darker or brighter, which would fool the
-   * classic Laplacian variance. The 75th percentile over tiles with some structure is the score:
-   * a sharp subject on a smooth or out-of-focus background still scores as sharp.
-   */
-  detailRatioP75: number;
-  detailRatioMedian: number;
-  /** Tiles with enough structure to measure, and all tiles. */
-  tilesMeasured: number;
-  tilesTotal: number;
-  /** Classic variance of the Laplacian over the whole image, reported for comparison. */
-  laplacianVariance: number;
+/** Nearest-rank quantile of sorted values; 0 for none. */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-export function detailStats(grey: GreyImage): DetailStats {
-  const { data, width: w, height: h } = grey;
-  const size = DETAIL_TILE;
-  const tilesX = Math.max(1, Math.floor(w / size));
-  const tilesY = Math.max(1, Math.floor(h / size));
-  const tileW = Math.min(size, w);
-  const tileH = Math.min(size, h);
-  const ratios: number[] = [];
-  let lapSum = 0;
-  let lapSq = 0;
-  let lapCount = 0;
-  for (let ty = 0; ty < tilesY; ty++) {
-    for (let tx = 0; tx < tilesX; tx++) {
-      let sum = 0;
-      let sumSq = 0;
-      let n = 0;
-      let tLap = 0;
-      let tLapSq = 0;
-      let m = 0;
-      for (let y = ty * tileH; y < (ty + 1) * tileH; y++) {
-        for (let x = tx * tileW; x < (tx + 1) * tileW; x++) {
-          const i = y * w + x;
-          const v = data[i];
-          sum += v;
-          sumSq += v * v;
-          n++;
-          if (x > 0 && y > 0 && x < w - 1 && y < h - 1) {
-            const lap = data[i - 1] + data[i + 1] + data[i - w] + data[i + w] - 4 * v;
-            tLap += lap;
-            tLapSq += lap * lap;
-            m++;
-          }
-        }
+/**
+ * Origins of up to `max` squares of `tile` px (plus `margin` px of context on every side) spread
+ * evenly over the image. Large images are sampled rather than scanned whole, so the cost of a
+ * measure is bounded whatever the image size, while every part of the picture is represented.
+ */
+export function sampleTiles(width: number, height: number, tile: number, margin: number, max: number): Array<[number, number]> {
+  const nx = Math.floor((width - 2 * margin) / tile);
+  const ny = Math.floor((height - 2 * margin) / tile);
+  if (nx < 1 || ny < 1) return [];
+  const stride = Math.max(1, Math.sqrt((nx * ny) / max));
+  const out: Array<[number, number]> = [];
+  for (let fy = 0; fy < ny; fy += stride) {
+    for (let fx = 0; fx < nx; fx += stride) out.push([margin + Math.floor(fx) * tile, margin + Math.floor(fy) * tile]);
+  }
+  return out;
+}
+
+/** Copies a tile with its margin into `out` (side `tile + 2·margin`) as floats. */
+function copyTile(grey: GreyImage, x0: number, y0: number, side: number, out: Float32Array): void {
+  const { data, width } = grey;
+  for (let y = 0; y < side; y++) {
+    const row = (y0 + y) * width + x0;
+    for (let x = 0; x < side; x++) out[y * side + x] = data[row + x];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Edge width: how many pixels an edge is spread over (the blur's sigma), measured at full size.
+
+/** Side of the tiles edges are sampled in, at native scale. */
+export const EDGE_TILE = 64;
+/** Most tiles sampled per image (about 0.5 MP): bounds the cost on large images. */
+export const EDGE_MAX_TILES = 128;
+/** The known re-blur, in pixels (Zhuo & Sim 2011 use 1). */
+export const EDGE_REBLUR_SIGMA = 1;
+/** Gradient below this (grey levels per pixel) is not an edge: flat areas and sensor grain. */
+export const EDGE_MIN_GRADIENT = 2;
+/** Edges counted per direction: the strong ones, at least this share of the direction's 99th percentile. */
+export const EDGE_STRONG_SHARE = 0.3;
+/** Fewer strong edges than this in a direction, and that direction is not judged. */
+export const EDGE_MIN_COUNT = 20;
+/**
+ * Within a direction, this quantile of strong edges' widths: the sharpest tenth of the edges,
+ * so a sharp subject in front of a soft background (macro, portrait) reads as sharp.
+ */
+export const EDGE_WIDTH_QUANTILE = 0.1;
+
+const REBLUR_KERNEL = gaussianKernel(EDGE_REBLUR_SIGMA, 3);
+
+function gaussianKernel(sigma: number, radius: number): Float32Array {
+  const k = new Float32Array(2 * radius + 1);
+  let sum = 0;
+  for (let i = -radius; i <= radius; i++) sum += k[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < k.length; i++) k[i] /= sum;
+  return k;
+}
+
+export interface EdgeStats {
+  /**
+   * Estimated blur of the image's sharpest edges, in pixels (the Gaussian sigma an edge looks
+   * blurred by): the second widest of the four directions, so blur along one axis (camera shake)
+   * counts while one direction with few, odd edges does not decide alone. Brightness and
+   * contrast do not change it (a ratio of two gradients at the same edge), and it is measured
+   * at full size, so the same blur in pixels reads about the same at any image size.
+   * Infinity when no direction has enough edges.
+   */
+  width: number;
+  /** Per direction of the gradient (0°, 45°, 90°, 135°): the width, or null when too few edges. */
+  byDirection: Array<number | null>;
+  /** Strong edges measured over all directions. */
+  edges: number;
+  tilesMeasured: number;
+}
+
+/**
+ * The re-blur ratio estimate of edge width (Zhuo & Sim, "Defocus map estimation from a single
+ * image", 2011): blurring an edge of width σ by a known σ0 lowers its gradient maximum by
+ * R = √(σ² + σ0²) / σ, so σ = σ0 / √(R² − 1). Measured at local maxima of the gradient along
+ * its direction, in tiles sampled over the whole image.
+ */
+export function edgeStats(grey: GreyImage): EdgeStats {
+  const radius = (REBLUR_KERNEL.length - 1) / 2;
+  const margin = radius + 2;
+  const side = EDGE_TILE + 2 * margin;
+  const origins = sampleTiles(grey.width, grey.height, EDGE_TILE, margin, EDGE_MAX_TILES);
+  const src = new Float32Array(side * side);
+  const tmp = new Float32Array(side * side);
+  const blur = new Float32Array(side * side);
+  const mag = new Float32Array(side * side);
+  const dir = new Uint8Array(side * side);
+  const mags: number[][] = [[], [], [], []];
+  const widths: number[][] = [[], [], [], []];
+  const offsets = [1, side + 1, side, side - 1];
+  for (const [ox, oy] of origins) {
+    copyTile(grey, ox - margin, oy - margin, side, src);
+    convolveRows(src, tmp, side, REBLUR_KERNEL);
+    convolveColumns(tmp, blur, side, REBLUR_KERNEL);
+    for (let y = 1; y < side - 1; y++) {
+      for (let x = 1; x < side - 1; x++) {
+        const i = y * side + x;
+        const gx = (src[i + 1] - src[i - 1]) / 2;
+        const gy = (src[i + side] - src[i - side]) / 2;
+        mag[i] = Math.sqrt(gx * gx + gy * gy);
+        let angle = Math.atan2(gy, gx);
+        if (angle < 0) angle += Math.PI;
+        dir[i] = Math.round(angle / (Math.PI / 4)) % 4;
       }
-      lapSum += tLap;
-      lapSq += tLapSq;
-      lapCount += m;
-      const varLuma = sumSq / n - (sum / n) ** 2;
-      if (m === 0 || varLuma < DETAIL_MIN_STD * DETAIL_MIN_STD) continue;
-      const varLap = tLapSq / m - (tLap / m) ** 2;
-      ratios.push(varLap / varLuma);
+    }
+    for (let y = margin; y < margin + EDGE_TILE; y++) {
+      for (let x = margin; x < margin + EDGE_TILE; x++) {
+        const i = y * side + x;
+        const m = mag[i];
+        if (m < EDGE_MIN_GRADIENT) continue;
+        const d = dir[i];
+        const o = offsets[d];
+        if (m < mag[i + o] || m < mag[i - o]) continue;
+        const bx = (blur[i + 1] - blur[i - 1]) / 2;
+        const by = (blur[i + side] - blur[i - side]) / 2;
+        const ratio = m / Math.max(Math.sqrt(bx * bx + by * by), 1e-6);
+        mags[d].push(m);
+        widths[d].push(ratio > 1.0001 ? Math.min(50, EDGE_REBLUR_SIGMA / Math.sqrt(ratio * ratio - 1)) : 50);
+      }
     }
   }
-  ratios.sort((a, b) => a - b);
-  const lapMean = lapCount ? lapSum / lapCount : 0;
+  let edges = 0;
+  const byDirection = mags.map((m, d) => {
+    if (m.length < EDGE_MIN_COUNT) return null;
+    const floor = EDGE_STRONG_SHARE * quantile([...m].sort((a, b) => a - b), 0.99);
+    const strong = widths[d].filter((_, k) => m[k] >= floor).sort((a, b) => a - b);
+    if (strong.length < EDGE_MIN_COUNT) return null;
+    edges += strong.length;
+    return quantile(strong, EDGE_WIDTH_QUANTILE);
+  });
+  const measured = byDirection.filter((w): w is number => w !== null).sort((a, b) => b - a);
+  const width = measured.length ? (measured[1] ?? measured[0]) : Infinity;
+  return { width, byDirection, edges, tilesMeasured: origins.length };
+}
+
+function convolveRows(src: Float32Array, dst: Float32Array, side: number, k: Float32Array): void {
+  const r = (k.length - 1) / 2;
+  for (let y = 0; y < side; y++) {
+    const row = y * side;
+    for (let x = 0; x < side; x++) {
+      let s = 0;
+      for (let j = -r; j <= r; j++) s += k[j + r] * src[row + Math.min(side - 1, Math.max(0, x + j))];
+      dst[row + x] = s;
+    }
+  }
+}
+
+function convolveColumns(src: Float32Array, dst: Float32Array, side: number, k: Float32Array): void {
+  const r = (k.length - 1) / 2;
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      let s = 0;
+      for (let j = -r; j <= r; j++) s += k[j + r] * src[Math.min(side - 1, Math.max(0, y + j)) * side + x];
+      dst[y * side + x] = s;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fine detail bands: effective resolution and noise, from a 1-D à trous (B3-spline) wavelet.
+
+export const BAND_TILE = 64;
+export const BAND_MAX_TILES = 96;
+/** The B3-spline's finest wavelet keeps this share of white noise's standard deviation. */
+const FINEST_NOISE_GAIN = Math.sqrt((1 - 6 / 16) ** 2 + 2 * (4 / 16) ** 2 + 2 * (1 / 16) ** 2);
+/** Detail is compared in the tiles with the most coarse structure: this top share of them. */
+export const BAND_ACTIVE_SHARE = 0.25;
+/** Noise is read in the smoothest tiles: this quantile of the per-tile noise estimates. */
+export const NOISE_TILE_QUANTILE = 0.2;
+
+export interface BandStats {
+  /**
+   * Energy of the finest detail (wavelengths of 2–4 px) over the next octave (4–8 px), in the
+   * most structured tiles, the lower of the two directions. Natural detail carries about as much
+   * in each octave (a 1/f spectrum), so a photograph at its real resolution scores 0.3 or more; an
+   * image enlarged 2× or more has almost nothing in the finest octave.
+   */
+  fineRatio: number;
+  /**
+   * Noise standard deviation in grey levels: the median absolute finest wavelet coefficient
+   * (Donoho's MAD estimate, / 0.6745, / the filter's gain), per tile and direction, in the
+   * smoothest tiles (a low quantile over tiles), so textured areas such as grass, which are
+   * not noise, do not count.
+   */
+  noiseSigma: number;
+  tilesMeasured: number;
+}
+
+export function bandStats(grey: GreyImage): BandStats {
+  const margin = 14; // reach of the three levels: 2 + 4 + 8 px
+  const side = BAND_TILE + 2 * margin;
+  const origins = sampleTiles(grey.width, grey.height, BAND_TILE, margin, BAND_MAX_TILES);
+  const c0 = new Float32Array(side * side);
+  const c1 = new Float32Array(side * side);
+  const c2 = new Float32Array(side * side);
+  const c3 = new Float32Array(side * side);
+  const abs = new Float32Array(BAND_TILE * BAND_TILE);
+  const tiles: Array<{ activity: number; e1: number[]; e2: number[]; noise: number }> = [];
+  for (const [ox, oy] of origins) {
+    copyTile(grey, ox - margin, oy - margin, side, c0);
+    const e1: number[] = [];
+    const e2: number[] = [];
+    let activity = 0;
+    let noise = Infinity;
+    for (const horizontal of [true, false]) {
+      atrous(c0, c1, side, 1, horizontal);
+      atrous(c1, c2, side, 2, horizontal);
+      atrous(c2, c3, side, 4, horizontal);
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let n = 0;
+      for (let y = margin; y < margin + BAND_TILE; y++) {
+        for (let x = margin; x < margin + BAND_TILE; x++) {
+          const i = y * side + x;
+          const w1 = c0[i] - c1[i];
+          const w2 = c1[i] - c2[i];
+          const w3 = c2[i] - c3[i];
+          s1 += w1 * w1;
+          s2 += w2 * w2;
+          s3 += w3 * w3;
+          abs[n++] = Math.abs(w1);
+        }
+      }
+      e1.push(s1);
+      e2.push(s2);
+      activity += s3;
+      abs.sort();
+      noise = Math.min(noise, abs[abs.length >> 1] / 0.6745 / FINEST_NOISE_GAIN);
+    }
+    tiles.push({ activity, e1, e2, noise });
+  }
+  if (tiles.length === 0) return { fineRatio: 0, noiseSigma: 0, tilesMeasured: 0 };
+  const activities = tiles.map((t) => t.activity).sort((a, b) => a - b);
+  const floor = quantile(activities, 1 - BAND_ACTIVE_SHARE);
+  const active = tiles.filter((t) => t.activity >= floor && t.activity > 0);
+  const ratioIn = (d: number) => {
+    const e2 = active.reduce((s, t) => s + t.e2[d], 0);
+    return e2 > 0 ? active.reduce((s, t) => s + t.e1[d], 0) / e2 : 0;
+  };
   return {
-    detailRatioP75: quantile(ratios, 0.75),
-    detailRatioMedian: quantile(ratios, 0.5),
-    tilesMeasured: ratios.length,
-    tilesTotal: tilesX * tilesY,
-    laplacianVariance: lapCount ? Math.max(0, lapSq / lapCount - lapMean * lapMean) : 0,
+    fineRatio: active.length ? Math.min(ratioIn(0), ratioIn(1)) : 0,
+    noiseSigma: quantile(tiles.map((t) => t.noise).sort((a, b) => a - b), NOISE_TILE_QUANTILE),
+    tilesMeasured: tiles.length,
   };
 }
 
-/** Nearest-rank quantile of sorted values; 0 for none. */
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+/** One level of the à trous transform along rows or columns: B3 spline [1 4 6 4 1]/16, holes `step`. */
+function atrous(src: Float32Array, dst: Float32Array, side: number, step: number, horizontal: boolean): void {
+  const stride = horizontal ? 1 : side;
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const pos = horizontal ? x : y;
+      const i = y * side + x;
+      const at = (k: number) => src[i + (Math.min(side - 1, Math.max(0, pos + k * step)) - pos) * stride];
+      dst[i] = (at(-2) + 4 * at(-1) + 6 * src[i] + 4 * at(1) + at(2)) / 16;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blockiness: JPEG's 8×8 grid showing through.
+
+/**
+ * Mean absolute step between neighbouring pixels across the 8-px grid lines, over the mean step
+ * everywhere else (rows and columns). About 1 for a natural image (or any image resized after
+ * compression, which moves the grid); heavy JPEG compression flattens each block, so steps
+ * gather on the grid and the ratio climbs far above 1.
+ */
+export function blockiness(grey: GreyImage): number {
+  const { data, width: w, height: h } = grey;
+  let onGrid = 0;
+  let onCount = 0;
+  let offGrid = 0;
+  let offCount = 0;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    const gridRow = (y & 7) === 7 && y < h - 1;
+    for (let x = 0; x < w; x++) {
+      const i = row + x;
+      if (x < w - 1) {
+        const d = Math.abs(data[i + 1] - data[i]);
+        if ((x & 7) === 7) {
+          onGrid += d;
+          onCount++;
+        } else {
+          offGrid += d;
+          offCount++;
+        }
+      }
+      if (y < h - 1) {
+        const d = Math.abs(data[i + w] - data[i]);
+        if (gridRow) {
+          onGrid += d;
+          onCount++;
+        } else {
+          offGrid += d;
+          offCount++;
+        }
+      }
+    }
+  }
+  if (onCount === 0 || offCount === 0) return 1;
+  const on = onGrid / onCount;
+  const off = offGrid / offCount;
+  // A flat image has no steps anywhere: no blocks either.
+  return off > 0.05 ? on / off : on > 0.05 ? 10 : 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tones in colour: which part of the range the picture uses, and how much of it is blown.
+
+export interface ToneStats {
+  /** 1st percentile of each pixel's darkest channel: how deep the shadows go (0–255). */
+  darkest: number;
+  /** 99th percentile of each pixel's brightest channel: how bright the highlights get (0–255). */
+  brightest: number;
+  /**
+   * Share of pixels with some channel at or above `CHANNEL_CLIP` and another below it: colour
+   * blown out (an over-exposed orange turns flat yellow). Pure white is not counted: a product
+   * on a white background is not over-exposed.
+   */
+  colourClipped: number;
+}
+
+/** A channel at or above this counts as blown. */
+export const CHANNEL_CLIP = 250;
+
+export function toneStats(img: RawImage): ToneStats {
+  const { data, channels } = img;
+  const n = img.width * img.height;
+  const low = new Float64Array(256);
+  const high = new Float64Array(256);
+  let clipped = 0;
+  const colours = Math.min(3, channels);
+  for (let i = 0, p = 0; i < n; i++, p += channels) {
+    let lo = 255;
+    let hi = 0;
+    for (let c = 0; c < colours; c++) {
+      const v = data[p + c];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    low[lo] += 1;
+    high[hi] += 1;
+    if (hi >= CHANNEL_CLIP && lo < CHANNEL_CLIP) clipped++;
+  }
+  return { darkest: percentile(low, n, 0.01), brightest: percentile(high, n, 0.99), colourClipped: n ? clipped / n : 0 };
 }
 
 /** Area-average downscale of a grey image to `size`×`size`, ignoring aspect ratio. */

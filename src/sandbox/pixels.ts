@@ -8,19 +8,28 @@
  */
 import type { Sharp, SharpOptions } from 'sharp';
 import {
+  bandStats,
+  blockiness,
   colourHistogram,
-  detailStats,
+  edgeStats,
   lumaStats,
   thumbnail,
-  type DetailStats,
+  toneStats,
+  type BandStats,
+  type EdgeStats,
   type LumaStats,
+  type ToneStats,
 } from './measure.js';
 
-/** Images are judged at "viewing size": the longer side is brought down to at most this. */
-export const ANALYSIS_MAX_SIDE = 1024;
+/**
+ * Images are judged at their own size, where blur, enlargement, compression and noise show (a
+ * copy shrunk to "viewing size" hides exactly these). Only images beyond this longer side are
+ * brought down to it, to bound memory (one byte per pixel: 16 MB at most).
+ */
+export const ANALYSIS_MAX_SIDE = 4096;
 export const THUMBNAIL_SIZE = 32;
-/** Colour is compared on a copy this many pixels square. */
-const COLOUR_SAMPLE_SIDE = 64;
+/** Colour is measured on a copy this many pixels square (16,384 pixels). */
+const COLOUR_SAMPLE_SIDE = 128;
 const DECODE_TIMEOUT_SECONDS = 30;
 
 /** Formats that are pixels to begin with; anything else (svg, pdf) had to be rasterised. */
@@ -39,7 +48,11 @@ export interface PixelStats {
   analysedWidth: number;
   analysedHeight: number;
   luma: LumaStats;
-  detail: DetailStats;
+  tones: ToneStats;
+  edges: EdgeStats;
+  bands: BandStats;
+  /** See `blockiness` in measure.ts: about 1 for natural images, far above for JPEG blocks. */
+  blockiness: number;
   thumbnail: Float32Array;
   colourHistogram: Float32Array;
 }
@@ -92,7 +105,10 @@ export async function analyseImage(input: Buffer | string): Promise<PixelStats> 
     analysedWidth: grey.width,
     analysedHeight: grey.height,
     luma: lumaStats(grey),
-    detail: detailStats(grey),
+    tones: toneStats(colour),
+    edges: edgeStats(grey),
+    bands: bandStats(grey),
+    blockiness: blockiness(grey),
     thumbnail: thumbnail(grey, THUMBNAIL_SIZE),
     colourHistogram: colourHistogram(colour),
   };
@@ -110,8 +126,8 @@ async function decode(sharp: SharpFactory, input: Buffer | string, failOn: 'warn
     .autoOrient()
     // Transparent areas are judged as they are usually shown: on white.
     .flatten({ background: '#ffffff' });
-  // Luma at viewing size, one byte per pixel, for everything but colour; colour from a tiny
-  // copy. Decoding twice costs a little CPU and keeps each job's buffers at about 1 MB.
+  // Luma at full size (up to ANALYSIS_MAX_SIDE), one byte per pixel, for everything but colour;
+  // colour from a small copy. The decoded pixels are dropped once measured.
   const grey = await base
     .clone()
     .resize({ width: ANALYSIS_MAX_SIDE, height: ANALYSIS_MAX_SIDE, fit: 'inside', withoutEnlargement: true })
