@@ -190,7 +190,7 @@ describe('sandbox: evaluations', () => {
     expectDocumentedShape(all.body);
     const judges = all.body.judges as Array<Record<string, unknown>>;
     expect(judges.map((j) => j.name)).toEqual([
-      'image_decode', 'resolution', 'sharpness', 'exposure', 'contrast', 'aspect_ratio', 'prompt_adherence',
+      'image_decode', 'resolution', 'effective_resolution', 'sharpness', 'exposure', 'contrast', 'compression_artifacts', 'noise', 'aspect_ratio', 'prompt_adherence',
     ]);
     const sharpness = judges.find((j) => j.name === 'sharpness')!;
     expect(sharpness.passed).toBe(false);
