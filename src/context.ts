@@ -5,7 +5,7 @@ import type { RunflowClient } from './api/client.js';
 import { systemClock, type Clock } from './clock.js';
 import { validateBaseUrl } from './config/base-url.js';
 import { configDir } from './config/paths.js';
-import { resolveApiKey, resolveBaseUrl, resolveOrgId, type Resolved } from './config/resolve.js';
+import { resolveApiKey, resolveBaseUrl, resolveOrgId, type ProjectLayer, type Resolved } from './config/resolve.js';
 import { ConfigStore } from './config/store.js';
 import { missingKeyError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
@@ -47,6 +47,10 @@ export class Context {
   globals: GlobalOptions = { json: false, sandbox: false, verbose: false, color: true };
   /** What the command decided; main() returns it. */
   exitCode = 0;
+  /** The working folder: where the project file search starts and relative inputs resolve. */
+  readonly cwd: string;
+  /** Base URL and organization from the project file, set by the commands that read it. */
+  project?: ProjectLayer;
   #config?: ConfigStore;
   /** Under --sandbox: a throwaway config folder, so nothing real is read or written. */
   #sandboxConfig?: ConfigStore;
@@ -54,10 +58,11 @@ export class Context {
   #sandbox?: { url: string; close(): Promise<void> };
   #cleanups: Array<() => Promise<void> | void> = [];
 
-  constructor(io: IO, env: Env, clock: Clock = systemClock) {
+  constructor(io: IO, env: Env, clock: Clock = systemClock, cwd: string = process.cwd()) {
     this.io = io;
     this.env = env;
     this.clock = clock;
+    this.cwd = cwd;
   }
 
   get signal(): AbortSignal {
@@ -147,11 +152,11 @@ export class Context {
   }
 
   baseUrl(): Resolved {
-    return resolveBaseUrl(this.globals, this.env, this.config());
+    return resolveBaseUrl(this.globals, this.env, this.config(), this.project);
   }
 
   orgId(): Resolved {
-    return resolveOrgId(this.globals, this.env, this.config());
+    return resolveOrgId(this.globals, this.env, this.config(), this.project);
   }
 
   /**
@@ -167,7 +172,8 @@ export class Context {
       return { baseUrl: sandbox.url, orgId, apiKey: 'sandbox' };
     }
     const base = this.baseUrl();
-    const origin = base.source === 'flag' ? '--base-url' : base.source === 'env' ? 'RUNFLOW_BASE_URL' : base.source === 'config' ? 'config base-url' : 'default';
+    const origin =
+      base.source === 'flag' ? '--base-url' : base.source === 'env' ? 'RUNFLOW_BASE_URL' : base.source === 'project' ? `project file ${base.origin} base-url` : base.source === 'config' ? 'config base-url' : 'default';
     const baseUrl = validateBaseUrl(base.value!, origin);
     const resolved = this.apiKey();
     const key = resolved.value;

@@ -9,6 +9,8 @@ import type { Clock } from './clock.js';
 
 export interface MainOptions {
   clock?: Clock;
+  /** The working folder (default process.cwd()): where the project file search starts. */
+  cwd?: string;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface MainOptions {
  * an exit code and a message.
  */
 export async function main(argv: string[], io: IO, env: Env, opts: MainOptions = {}): Promise<number> {
-  const ctx = new Context(io, env, opts.clock);
+  const ctx = new Context(io, env, opts.clock, opts.cwd);
   const unsubscribe = io.onInterrupt?.((signal) => ctx.abort.abort(interruptReason(signal)));
   try {
     announceMask(ctx);

@@ -41,7 +41,7 @@ export async function createProgram(ctx: Context, opts: ProgramOptions = {}): Pr
 
   const targets = targetCommands(opts.argv ?? []);
   const all = opts.all || CATALOG.some((c) => c.loadsAll && targets.includes(c.name));
-  const wanted = new Set(all ? CATALOG.map((c) => c.name) : targets);
+  const wanted = new Set(all ? CATALOG.map((c) => c.name) : [...targets, ...CATALOG.filter((c) => targets.includes(c.name)).flatMap((c) => c.loadsAlso ?? [])]);
   for (const entry of CATALOG) {
     if (wanted.has(entry.name)) (await entry.load())(program, ctx);
     else {

@@ -13,6 +13,8 @@ export interface CatalogEntry {
   load: () => Promise<Register>;
   /** The command reads the whole tree (shell completion): a run of it loads every command. */
   loadsAll?: boolean;
+  /** Commands whose full definitions this one reads (`config list` checks a project file against the gate's flags). */
+  loadsAlso?: readonly string[];
 }
 
 /**
@@ -31,7 +33,8 @@ export const CATALOG: readonly CatalogEntry[] = [
   { name: 'feedback', args: '<id>', summary: 'set or clear your feedback on an evaluation', load: async () => (await import('./feedback.js')).registerFeedback },
   { name: 'login', args: '', summary: 'store an API key read from standard input, after checking it with GET /v1/auth/me', load: async () => (await import('./credentials.js')).registerLogin },
   { name: 'logout', args: '', summary: 'remove the stored API key', load: async () => (await import('./credentials.js')).registerLogout },
-  { name: 'config', args: '', summary: 'show and change settings (the key is set with `login`)', load: async () => (await import('./config.js')).registerConfig },
+  { name: 'config', args: '', summary: 'show and change settings (the key is set with `login`)', load: async () => (await import('./config.js')).registerConfig, loadsAlso: ['gate'] },
+  { name: 'init', args: '', summary: 'write a commented starter project file (runflow-eval.config.yaml) and print the CI step that uses it', load: async () => (await import('./init.js')).registerInit },
   { name: 'doctor', args: '', summary: 'check the setup: Node.js, config file, key, base URL, proxy, API reachability, key scopes and price', load: async () => (await import('./doctor.js')).registerDoctor },
   { name: 'sandbox', args: '', summary: 'run the built-in local Runflow API in the foreground (prints its base URL)', load: async () => (await import('./sandbox.js')).registerSandbox },
   { name: 'verify-signature', args: '', summary: 'check a callback body on stdin against its Runflow-Signature (exit 0 valid, 1 invalid)', load: async () => (await import('./verify-signature.js')).registerVerifySignature },
@@ -62,3 +65,4 @@ export function targetCommands(argv: readonly string[]): string[] {
   }
   return found;
 }
+

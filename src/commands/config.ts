@@ -5,22 +5,42 @@ import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { action, withGlobals } from './define.js';
 import { plainColumns } from '../render/columns.js';
+import { addProjectFileFlags, applyProjectSettings, loadProjectSettings } from '../project/apply.js';
+import type { ProjectSettings } from '../project/settings.js';
 
 function requireKey(key: string): ConfigKey {
   if (!isConfigKey(key)) throw new UsageError(`unknown config key ${JSON.stringify(key)}; known keys: ${CONFIG_KEYS.join(', ')}`);
   return key;
 }
 
-function listEntries(ctx: Context) {
+interface ListEntry {
+  key: string;
+  value: string | null;
+  source: string;
+  origin: string | null;
+}
+
+function listEntries(ctx: Context, project?: ProjectSettings): ListEntry[] {
   const key = ctx.apiKey();
   const base = ctx.baseUrl();
   const org = ctx.orgId();
-  return [
+  const entries: ListEntry[] = [
     // The key itself is never shown, only whether it is set and where it comes from.
     { key: 'api-key', value: key.value ? '(set)' : null, source: key.source, origin: key.origin ?? null },
     { key: 'base-url', value: base.value ?? null, source: base.source, origin: base.origin ?? null },
     { key: 'org-id', value: org.value ?? null, source: org.source, origin: org.origin ?? null },
   ];
+  // The gate's settings from the project file, as written there (SPEC §2).
+  for (const { key: k, raw } of project?.entries ?? []) {
+    if (k.target === 'setting') continue; // base-url and org are resolved above
+    entries.push({ key: k.name, value: typeof raw === 'string' ? raw : JSON.stringify(raw), source: 'project', origin: project!.file });
+  }
+  return entries;
+}
+
+function sourceLabel(e: ListEntry): string {
+  if (e.source === 'project') return `project file (${e.origin})`;
+  return e.origin && e.source !== 'config' ? `${e.source} (${e.origin})` : e.source;
 }
 
 export function registerConfig(program: Command, ctx: Context): void {
@@ -75,17 +95,22 @@ export function registerConfig(program: Command, ctx: Context): void {
       }),
     );
 
-  withGlobals(config.command('list'))
-    .description('show every setting with its source')
+  const list = addProjectFileFlags(withGlobals(config.command('list')))
+    .description('show every setting with its source (flag > environment > project file > config file > default)')
     .action(
-      action(ctx, async () => {
-        const entries = listEntries(ctx);
+      action(ctx, async (flags: { config?: string | false }) => {
+        // The gate's full definition is loaded beside this command (the catalog's loadsAlso).
+        const gate = program.commands.find((c) => c.name() === 'gate');
+        if (!gate || !gate.options.length) throw new Error('the gate command is not loaded');
+        const project = await loadProjectSettings(ctx, gate, flags.config);
+        applyProjectSettings(ctx, list, project, {}, []);
+        const entries = listEntries(ctx, project);
         if (ctx.globals.json) {
-          ctx.json({ config_file: ctx.config().file, settings: entries });
+          ctx.json({ config_file: ctx.config().file, project_file: project?.file ?? null, settings: entries });
           return 0;
         }
         const rows = [['KEY', 'VALUE', 'SOURCE']];
-        for (const e of entries) rows.push([e.key, e.value ?? '-', e.origin && e.source !== 'config' ? `${e.source} (${e.origin})` : e.source]);
+        for (const e of entries) rows.push([e.key, e.value ?? '-', sourceLabel(e)]);
         ctx.out(plainColumns(rows));
         return 0;
       }),

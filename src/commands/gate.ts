@@ -15,6 +15,8 @@ import type { PlannedInput } from '../gate/run.js';
 import { parseShard, selectShard } from '../gate/shard.js';
 import type { GateReport, GateResult, GateResultExtra } from '../gate/types.js';
 import type { SkippedFile } from '../gate/inputs-types.js';
+import type { ImagesFrom } from '../gate/inputs.js';
+import { addProjectFileFlags, applyProjectSettings, loadProjectSettings } from '../project/apply.js';
 import { compareDecimals, isDecimalString, multiplyDecimal } from '../money.js';
 import { startProgress, startProgressLines } from '../progress.js';
 import { action, withGlobals } from './define.js';
@@ -36,6 +38,8 @@ interface GateFlags extends SubmitFlags, ReportTargets, BaselineFlags {
   maxCost?: string;
   quiet?: boolean;
   all?: boolean;
+  /** `--config FILE`, or false for `--no-config`. */
+  config?: string | false;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -62,11 +66,11 @@ async function readManifest(ctx: Context, file: string): Promise<{ name: string;
   if (file === '-') {
     let text = '';
     for await (const chunk of ctx.io.stdin) text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return { name: '<stdin>', text, baseDir: process.cwd() };
+    return { name: '<stdin>', text, baseDir: ctx.cwd };
   }
   try {
-    const text = await fs.readFile(file, 'utf8');
-    return { name: file, text, baseDir: path.dirname(path.resolve(file)) };
+    const text = await fs.readFile(path.resolve(ctx.cwd, file), 'utf8');
+    return { name: file, text, baseDir: path.dirname(path.resolve(ctx.cwd, file)) };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`--manifest ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code})`}`);
@@ -74,13 +78,17 @@ async function readManifest(ctx: Context, file: string): Promise<{ name: string;
 }
 
 /** Every input is checked before the first request: one bad item stops the gate, nothing sent. */
-async function planInputs(ctx: Context, images: string[], flags: GateFlags, threshold: number): Promise<{ planned: PlannedInput[]; skipped: SkippedFile[] }> {
+async function planInputs(ctx: Context, images: string[], flags: GateFlags, threshold: number, imagesFrom?: ImagesFrom): Promise<{ planned: PlannedInput[]; skipped: SkippedFile[] }> {
   const { collectGateInputs } = await import('../gate/inputs.js');
   const { prepareSubmission } = await import('../submission.js');
   const manifest = flags.manifest !== undefined ? await readManifest(ctx, flags.manifest) : undefined;
   const skipped: SkippedFile[] = [];
-  let inputs = await collectGateInputs({ images, manifest, ids: flags.id ?? [], flags, cwd: process.cwd(), thresholdFlag: threshold, skipped });
-  if (!inputs.length) throw new UsageError('gate needs at least one input: image arguments, --manifest FILE, or --id UUID');
+  let inputs = await collectGateInputs({ images, imagesFrom, manifest, ids: flags.id ?? [], flags, cwd: ctx.cwd, thresholdFlag: threshold, skipped });
+  if (!inputs.length) {
+    throw new UsageError('gate needs at least one input: image arguments, --manifest FILE, or --id UUID', {
+      hint: 'or keep them in a project file (runflow-eval.config.json: {"images": ["renders/**/*.png"], …})',
+    });
+  }
   if (flags.shard !== undefined) inputs = selectShard(inputs, parseShard(flags.shard));
   // Checked several at a time (each check reads the start of a file), but the error reported is
   // that of the first bad input in input order, as a one-by-one check would find.
@@ -243,8 +251,9 @@ function checkMaxCost(maxCost: string | undefined, price: PriceInfo, total: stri
   }
 }
 
-async function runGateCommand(ctx: Context, images: string[], flags: GateFlags): Promise<number> {
-  refuseSubcommandTypo(images);
+async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, imagesFrom?: ImagesFrom): Promise<number> {
+  // A typo of a subcommand is a command-line mistake; images from a project file are not one.
+  if (!imagesFrom) refuseSubcommandTypo(images);
   const threshold = parseThreshold(flags.threshold);
   const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT, '--timeout');
   const intervalMs = flags.interval !== undefined ? parseDuration(flags.interval, '--interval') : undefined;
@@ -252,7 +261,7 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags):
   const retryFailed = wholeNumberFlag(flags.retryFailed, '--retry-failed', 0, 10, 1);
   if (flags.maxCost !== undefined && !/^\d+(\.\d+)?$/.test(flags.maxCost.trim())) throw new UsageError(`--max-cost must be a non-negative decimal amount (got ${JSON.stringify(flags.maxCost)})`);
   const baseline = await loadBaseline(flags);
-  const { planned, skipped } = await planInputs(ctx, images, flags, threshold);
+  const { planned, skipped } = await planInputs(ctx, images, flags, threshold, imagesFrom);
   await prepareReportTargets(flags);
   reportSkipped(ctx, skipped);
   reportInvalid(ctx, planned);
@@ -435,16 +444,36 @@ export function registerGate(program: Command, ctx: Context): void {
       `
 Examples:
   $ runflow-eval gate renders/ --task-type product_photo --threshold 0.8
-  $ runflow-eval gate shot-1.png shot-2.png --task-type product_photo --junit junit.xml --report gate.html
+  $ runflow-eval gate 'renders/**/*.png' --task-type product_photo --junit junit.xml --report gate.html
   $ runflow-eval gate --manifest images.jsonl --json-file results.json --shard 2/4
   $ runflow-eval gate merge results/shard-*.json --junit junit.xml
+  $ runflow-eval gate                    # settings from runflow-eval.config.yaml (see: runflow-eval init)
   $ runflow-eval gate fixtures --sandbox --task-type demo     # no key, no network`,
     );
-  addReportFlags(addBaselineFlags(gate)).action(action(ctx, (images: string[], flags: GateFlags) => runGateCommand(ctx, images, flags)));
+  addProjectFileFlags(addReportFlags(addBaselineFlags(gate))).action(
+    action(ctx, async (images: string[], flags: GateFlags) => {
+      // The project file sits under the flags (SPEC §2); its keys are this command's flags.
+      const project = applyProjectSettings(ctx, gate, await loadProjectSettings(ctx, gate, flags.config), flags, images);
+      try {
+        return await runGateCommand(ctx, project.images, project.flags, project.imagesFrom);
+      } catch (err) {
+        throw project.attribute(err);
+      }
+    }),
+  );
 
-  addReportFlags(addBaselineFlags(withGlobals(gate.command('merge'))))
+  const merge = addProjectFileFlags(addReportFlags(addBaselineFlags(withGlobals(gate.command('merge')))))
     .description('combine the --json results of gate shards and exit as one gate would (an image named merge: ./merge)')
     .argument('<file...>', 'gate --json documents')
-    .action(action(ctx, (files: string[], flags: ReportTargets & BaselineFlags, cmd: Command) => runMerge(ctx, files, flags, cmd)));
+    .action(
+      action(ctx, async (files: string[], flags: ReportTargets & BaselineFlags & { config?: string | false }, cmd: Command) => {
+        const project = applyProjectSettings(ctx, merge, await loadProjectSettings(ctx, gate, flags.config), flags, []);
+        try {
+          return await runMerge(ctx, files, project.flags, cmd);
+        } catch (err) {
+          throw project.attribute(err);
+        }
+      }),
+    );
 }
 

@@ -18,6 +18,10 @@ export interface SubmitFlags {
   resubmit?: boolean;
   upload?: boolean;
   timeout?: string;
+  /** A project file's "refs" (SPEC §2), as a manifest gives them; `--ref` replaces them. */
+  refSpecs?: RefSpec[];
+  /** A project file's "attr" object; `--attr` replaces it. */
+  attributes?: Record<string, unknown>;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -48,8 +52,8 @@ export function specFromFlags(image: string, flags: SubmitFlags): SubmissionSpec
     taskDescription: flags.taskDescription,
     prompt: flags.prompt,
     instructions: flags.instructions,
-    attributes: parseAttrFlags(flags.attr),
-    refs: (flags.ref ?? []).map(parseRefFlag),
+    attributes: flags.attr?.length ? parseAttrFlags(flags.attr) : flags.attributes,
+    refs: flags.ref?.length ? flags.ref.map(parseRefFlag) : [...(flags.refSpecs ?? [])],
     runId: flags.runId,
     clientRef: flags.clientRef,
     jobClass: flags.jobClass,

@@ -5,39 +5,54 @@ import { requireUuid } from '../validate.js';
 import { specFromFlags, type SubmitFlags } from '../evaluations/submit-flags.js';
 import { parseManifest } from './manifest.js';
 import { classifyGateFile } from './file-rule.js';
+import { compareBytes, expandGlob, isGlobPattern } from './globs.js';
 import type { GateInput, SkippedFile } from './inputs-types.js';
 
 /**
  * Turns what `gate` was given into its list of inputs, in the order results are reported:
- * arguments (a folder becomes the images directly inside it), then manifest items, then ids.
+ * arguments (a folder becomes the images directly inside it, a glob pattern the images it
+ * matches), then manifest items, then ids.
  * Images themselves are checked later, by prepareSubmission, with every other input.
  */
 export interface CollectOptions {
   images: string[];
+  /** Set when the images are not from the command line but a project file's "images". */
+  imagesFrom?: ImagesFrom;
   manifest?: { name: string; text: string; baseDir: string };
   ids: string[];
   flags: SubmitFlags;
   cwd: string;
   /** --threshold; every input without a threshold of its own gets this one. */
   thresholdFlag: number;
-  /** Receives the files folders passed over (not images by extension, hidden), in input order. */
+  /** Receives the files folders and patterns passed over (not images by extension, hidden), in input order. */
   skipped?: SkippedFile[];
+}
+
+export interface ImagesFrom {
+  /** How messages name them: `runflow-eval.config.json images`. */
+  origin: string;
+  /** The folder they are relative to (the project file's), instead of the working folder. */
+  dir: string;
 }
 
 export async function collectGateInputs(opts: CollectOptions): Promise<GateInput[]> {
   const inputs: GateInput[] = [];
+  const base = opts.imagesFrom?.dir ?? opts.cwd;
   for (let i = 0; i < opts.images.length; i++) {
     const argument = opts.images[i];
-    const origin = `argument ${i + 1}`;
-    const folder = await isFolder(argument, opts.cwd);
-    const entries: FolderEntry[] = folder ? await expandFolder(argument, path.resolve(opts.cwd, argument), opts.skipped) : [{ display: argument }];
+    const origin = opts.imagesFrom ? `${opts.imagesFrom.origin}[${i}]` : `argument ${i + 1}`;
+    const entries = await expandArgument(argument, base, opts.skipped).catch((err: unknown) => {
+      // A project file's entry is named with the file, so the user knows where to fix it.
+      if (opts.imagesFrom && err instanceof UsageError) throw new UsageError(`${origin}: ${err.message}`, { hint: err.hint });
+      throw err;
+    });
     for (const { display, invalid } of entries) {
       if (invalid !== undefined) {
         inputs.push({ kind: 'invalid', display, reason: invalid, threshold: opts.thresholdFlag, shardKey: display, origin });
         continue;
       }
       const spec = specFromFlags(display, opts.flags);
-      spec.baseDir = opts.cwd;
+      spec.baseDir = base;
       inputs.push({ kind: 'submit', display, spec, threshold: opts.thresholdFlag, shardKey: display, origin });
     }
   }
@@ -52,16 +67,28 @@ export async function collectGateInputs(opts: CollectOptions): Promise<GateInput
   return inputs;
 }
 
+/** A folder becomes its images, a pattern the images it matches; anything else stays as given. */
+async function expandArgument(argument: string, cwd: string, skipped: SkippedFile[] | undefined): Promise<FolderEntry[]> {
+  const kind = await pathKind(argument, cwd);
+  if (kind === 'folder') return expandFolder(argument, path.resolve(cwd, argument), skipped);
+  if (kind === 'missing' && (await isGlobPattern(argument))) return expandPattern(argument, cwd, skipped);
+  return [{ display: argument }];
+}
+
 // URLs and data: URIs are never folders; a data: URI may be megabytes long, too long to stat.
 const NOT_A_PATH = /^(?:https?|data|runflow):/i;
 
-async function isFolder(argument: string, cwd: string): Promise<boolean> {
-  if (argument === '' || NOT_A_PATH.test(argument)) return false;
+/**
+ * What an argument names on disk. A file whose name happens to hold `*` or `[` is that file, not
+ * a pattern; a missing path may be a pattern. Anything unreadable is kept as given, so the image
+ * check reports it in its own words.
+ */
+async function pathKind(argument: string, cwd: string): Promise<'folder' | 'other' | 'missing'> {
+  if (argument === '' || NOT_A_PATH.test(argument)) return 'other';
   try {
-    return (await stat(path.resolve(cwd, argument))).isDirectory();
-  } catch {
-    // Missing or unreadable: kept as given, so the image check reports it in its own words.
-    return false;
+    return (await stat(path.resolve(cwd, argument))).isDirectory() ? 'folder' : 'other';
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'other';
   }
 }
 
@@ -85,15 +112,10 @@ async function expandFolder(argument: string, absDir: string, skipped: SkippedFi
   }
   // Subfolders are not entered (a folder means the files directly inside it), nor reported.
   const names = entries.filter((e) => !e.isDirectory()).map((e) => e.name).sort(compareBytes);
-  const verdicts = await mapLimit(names, 16, (name) => classifyGateFile(path.join(absDir, name), path.join(argument, name)));
-  const kept: FolderEntry[] = [];
-  names.forEach((name, i) => {
-    const display = path.join(argument, name);
-    const verdict = verdicts[i];
-    if (verdict.kind === 'image') kept.push({ display });
-    else if (verdict.kind === 'invalid') kept.push({ display, invalid: verdict.reason });
-    else skipped?.push({ path: display, reason: verdict.reason });
-  });
+  const kept = await applyFileRule(
+    names.map((name) => ({ abs: path.join(absDir, name), display: path.join(argument, name) })),
+    skipped,
+  );
   if (kept.length === 0) {
     throw new UsageError(`${argument}: the folder holds no image files`, {
       hint: `gate takes the files directly inside a folder (not in subfolders) whose extension is an image's (.png, .jpg, .webp, …)`,
@@ -102,9 +124,40 @@ async function expandFolder(argument: string, absDir: string, skipped: SkippedFi
   return kept;
 }
 
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+/**
+ * The files a glob pattern matches, under the same rule as a folder's (SPEC §3): in name order,
+ * image extensions gated, broken ones failing, others skipped and reported. A pattern that
+ * yields no image is an error naming it, so a typo cannot make the gate pass on nothing.
+ */
+async function expandPattern(pattern: string, cwd: string, skipped: SkippedFile[] | undefined): Promise<FolderEntry[]> {
+  const matches = await expandGlob(pattern, cwd);
+  const passedOver: SkippedFile[] = [];
+  const kept = await applyFileRule(
+    matches.map((display) => ({ abs: path.resolve(cwd, display), display })),
+    passedOver,
+  );
+  if (kept.length === 0) {
+    throw new UsageError(`${pattern}: the pattern matches no image files${matches.length ? ` (only ${matches.length} other file${matches.length === 1 ? '' : 's'})` : ''}`, {
+      hint: "check the pattern, and quote it so the shell leaves it to gate ('renders/**/*.png'); image files are those with an image's extension (.png, .jpg, .webp, …)",
+    });
+  }
+  skipped?.push(...passedOver);
+  return kept;
 }
+
+/** The folder rule (file-rule.ts) over files in name order: kept ones, in order; the rest recorded as skipped. */
+async function applyFileRule(files: Array<{ abs: string; display: string }>, skipped: SkippedFile[] | undefined): Promise<FolderEntry[]> {
+  const verdicts = await mapLimit(files, 16, (f) => classifyGateFile(f.abs, f.display));
+  const kept: FolderEntry[] = [];
+  files.forEach(({ display }, i) => {
+    const verdict = verdicts[i];
+    if (verdict.kind === 'image') kept.push({ display });
+    else if (verdict.kind === 'invalid') kept.push({ display, invalid: verdict.reason });
+    else skipped?.push({ path: display, reason: verdict.reason });
+  });
+  return kept;
+}
+
 /** Maps with at most `limit` calls in flight, keeping results in input order. */
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);

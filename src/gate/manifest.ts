@@ -252,7 +252,7 @@ function labelFor(origin: string, item: Record<string, unknown>, spec: Submissio
   };
 }
 
-function unknownKey(where: string, key: string, known: readonly string[]): UsageError {
+export function unknownKey(where: string, key: string, known: readonly string[]): UsageError {
   const flag = Object.entries(FLAG_ONLY).find(([name]) => normalizeKey(name) === normalizeKey(key))?.[1];
   if (known === MANIFEST_KEYS && flag) {
     return new UsageError(`${where}: unknown key ${JSON.stringify(key)}`, {
@@ -300,7 +300,7 @@ function editDistance(a: string, b: string): number {
   return previous[b.length];
 }
 
-function describeType(value: unknown): string {
+export function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
@@ -309,7 +309,7 @@ function describeType(value: unknown): string {
   return typeof value === 'boolean' ? `${value}` : typeof value;
 }
 
-function stringValue(value: unknown, origin: string, key: string): string {
+export function stringValue(value: unknown, origin: string, key: string): string {
   if (typeof value !== 'string') throw new UsageError(`${origin}: "${key}" must be a string (got ${describeType(value)})`);
   return value;
 }
@@ -320,21 +320,21 @@ function nonEmptyString(value: unknown, origin: string, key: string): string {
   return s;
 }
 
-function thresholdValue(value: unknown, origin: string): number {
+export function thresholdValue(value: unknown, origin: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
     throw new UsageError(`${origin}: "threshold" must be a number from 0 to 1 (got ${describeType(value)})`);
   }
   return value;
 }
 
-function attributesValue(value: unknown, origin: string): Record<string, unknown> {
+export function attributesValue(value: unknown, origin: string): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UsageError(`${origin}: "attributes" must be an object like {"style": "photo"} (got ${describeType(value)})`);
   }
   return value as Record<string, unknown>;
 }
 
-function refsValue(value: unknown, origin: string): RefSpec[] {
+export function refsValue(value: unknown, origin: string): RefSpec[] {
   if (!Array.isArray(value)) throw new UsageError(`${origin}: "refs" must be an array of images (got ${describeType(value)})`);
   if (value.length > MAX_REFERENCES) {
     throw new UsageError(`${origin}: "refs" has ${value.length} images; the API takes at most ${MAX_REFERENCES} reference images`);

@@ -23,7 +23,7 @@ const LAYERS: Array<[layer: number, members: string[]]> = [
   // and the drawing of API records (render/ only draws records; evaluations/wait prints them).
   [2, ['config/', 'images/', 'evaluations/', 'render/', 'context.ts', 'progress.ts', 'submission.ts', 'poll.ts', 'idempotency.ts', 'failure-codes.ts']],
   // Bigger features built on those.
-  [3, ['gate/', 'report/', 'sandbox/']],
+  [3, ['gate/', 'report/', 'sandbox/', 'project/']],
   [4, ['commands/']],
   // The spine's top: argv in, exit code out.
   [5, ['program.ts', 'main.ts', 'cli.ts']],

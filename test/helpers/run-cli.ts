@@ -24,7 +24,7 @@ export function tempDir(prefix = 'rfe-test-'): string {
 export async function runCli(
   argv: string[],
   env: Record<string, string | undefined> = {},
-  opts: { stdin?: string; tty?: boolean; io?: MemoryIO; clock?: Clock } = {},
+  opts: { stdin?: string; tty?: boolean; io?: MemoryIO; clock?: Clock; cwd?: string } = {},
 ): Promise<CliRun> {
   const io = opts.io ?? memoryIO({ stdin: opts.stdin, tty: opts.tty });
   const fullEnv: Record<string, string | undefined> = {
@@ -33,7 +33,7 @@ export async function runCli(
     RUNFLOW_CONFIG_DIR: env.RUNFLOW_CONFIG_DIR ?? tempDir('rfe-config-'),
     ...env,
   };
-  const code = await main(argv, io, fullEnv, { clock: opts.clock });
+  const code = await main(argv, io, fullEnv, { clock: opts.clock, cwd: opts.cwd });
   return { code, stdout: io.stdoutText(), stderr: io.stderrText(), io };
 }
 
