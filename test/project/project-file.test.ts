@@ -270,7 +270,7 @@ describe('bad files exit 2 naming the file, the key and the closest known key; n
     const root = repo({ 'runflow-eval.config.json': { threshhold: 0.5 } });
     const r = await runCli(['gate', '--json'], env(), { cwd: root });
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'usage', exit_code: 2 });
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'USAGE', exit_code: 2 });
     expect(JSON.parse(r.stdout).error.message).toContain('did you mean "threshold"?');
   });
 });
