@@ -182,6 +182,8 @@ export class RunflowClient {
   readonly #random: () => number;
   #closed = false;
   #pacer: Pacer | undefined;
+  #responded = false;
+  #respondedWaiters: Array<() => void> = [];
 
   constructor(opts: ClientOptions) {
     this.#opts = opts;
@@ -195,6 +197,15 @@ export class RunflowClient {
   /** Paces every later API call (and its retries) through `pacer`; undefined stops pacing. */
   setPacer(pacer: Pacer | undefined): void {
     this.#pacer = pacer;
+  }
+
+  /**
+   * Resolves once any request of this client has had an HTTP response, whatever its status: the
+   * service is reachable (the gate stops probing one input at a time).
+   */
+  whenResponded(): Promise<void> {
+    if (this.#responded) return Promise.resolve();
+    return new Promise((resolve) => this.#respondedWaiters.push(resolve));
   }
 
   /**
@@ -311,6 +322,10 @@ export class RunflowClient {
 
         let handBack = false;
         if (response) {
+          if (!this.#responded) {
+            this.#responded = true;
+            for (const wake of this.#respondedWaiters.splice(0)) wake();
+          }
           const requestId = requestIdFrom(response.headers);
           this.#log(`response ${response.status} ${label} in ${elapsed}${requestId ? ` (request id ${requestId})` : ''}`);
           p.onResponse?.({ status: response.status, headers: response.headers });

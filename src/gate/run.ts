@@ -96,6 +96,8 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
   // Every in-flight request and sleep listens on it: thousands of listeners are expected.
   setMaxListeners(0, runSignal, deadlineCtl.signal, opts.signal, unreachableCtl.signal);
   const contact = new FirstContact();
+  // Any answer counts, an upload step's included, not only the POST's.
+  void opts.client.whenResponded?.().then(() => contact.markReached());
   let unreachable = false;
   /** Nothing ever answered and this error says nothing can connect: stop everything, one message. */
   const checkUnreachable = (err: unknown): boolean => {
