@@ -141,7 +141,8 @@ async function analyse(input: Buffer | string): Promise<PixelStats> {
     edges: edgeStats(grey, { skipBlockGrid: blocks > JPEG_GRID_VISIBLE }),
     bands: bandStats(grey),
     blockiness: blocks,
-    thumbnail: thumbnail(grey, THUMBNAIL_SIZE),
+    // From the small colour copy: the same area averages, without another pass over every pixel.
+    thumbnail: thumbnail(lumaOf(colour), THUMBNAIL_SIZE),
     colourHistogram: colourHistogram(colour),
   };
 }
@@ -184,6 +185,16 @@ async function decode(sharp: SharpFactory, input: Buffer | string, failOn: 'warn
     grey: { data: bytes(grey.data), width: grey.info.width, height: grey.info.height },
     colour: { data: bytes(colour.data), width: colour.info.width, height: colour.info.height, channels: colour.info.channels },
   };
+}
+
+/** Rec. 709 luma of a small RGB(A) copy. */
+function lumaOf(img: { data: Uint8Array; width: number; height: number; channels: number }) {
+  const { data, width, height, channels } = img;
+  const out = new Uint8Array(width * height);
+  for (let i = 0, p = 0; i < out.length; i++, p += channels) {
+    out[i] = channels >= 3 ? Math.round(0.2126 * data[p] + 0.7152 * data[p + 1] + 0.0722 * data[p + 2]) : data[p];
+  }
+  return { data: out, width, height };
 }
 
 function bytes(buffer: Buffer): Uint8Array {
