@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { RunflowClient } from './api/client.js';
 import { systemClock, type Clock } from './clock.js';
 import { validateBaseUrl } from './config/base-url.js';
-import { configDir } from './config/paths.js';
+import { cacheDir, configDir } from './config/paths.js';
 import { resolveApiKey, resolveBaseUrl, resolveOrgId, type ProjectLayer, type Resolved } from './config/resolve.js';
 import { ConfigStore } from './config/store.js';
 import { missingKeyError } from './errors.js';
@@ -119,6 +119,15 @@ export class Context {
       return this.#sandboxConfig;
     }
     return (this.#config ??= new ConfigStore(configDir(this.env)));
+  }
+
+  /**
+   * The cache folder (uploaded-asset references, the submission record), or undefined under
+   * --sandbox: each --sandbox command starts an empty sandbox, so nothing recorded against it could
+   * be used again, and it must never touch the real service's cache (SPEC §9).
+   */
+  cacheDir(): string | undefined {
+    return this.globals.sandbox ? undefined : cacheDir(this.env);
   }
 
   /** Data on stdout. */

@@ -1,11 +1,16 @@
 import type { RunflowClient } from './api/client.js';
-import type { EvaluationRequest, ReferenceImage } from './api/types.js';
+import type { Evaluation, EvaluationRequest, ReferenceImage } from './api/types.js';
 import { UsageError } from './errors.js';
 import { classifyImage, type ImageInput } from './images/classify.js';
 import { prepareLocal, resolveImageForSubmit } from './images/resolve.js';
 import type { AssetCache } from './images/asset-cache.js';
 import { idempotencyKeyFor, freshIdempotencyKey } from './idempotency.js';
 import { isUuid, maxLength } from './validate.js';
+import { ApiError } from './api/errors.js';
+import { postEvaluation, type SubmitOptions } from './api/evaluations.js';
+import type { SubmissionRecord } from './cache/submission-record.js';
+import { hashBytes, hashFile } from './images/local-file.js';
+import { decodeDataUri } from './images/data-uri.js';
 
 /** One reference image as the user gave it. */
 export interface RefSpec {
@@ -102,6 +107,13 @@ async function checkedImage(value: string, flag: string, baseDir?: string): Prom
 export interface BuiltRequest {
   body: EvaluationRequest;
   idempotencyKey: string;
+  /** The key the content derives (no --resubmit, no --idempotency-key, no suffix); see SubmissionRecord. */
+  contentKey: string;
+  /**
+   * With --resubmit: the key a plain rerun will send. The new evaluation is recorded under it
+   * too, so the next plain run reuses this (newest) verdict rather than the one resubmitted over.
+   */
+  plainKey?: string;
 }
 
 export interface BuildOptions {
@@ -138,8 +150,14 @@ export async function buildRequest(prepared: PreparedSubmission, opts: BuildOpti
     refs.push(entry);
     refHashes.push(resolved.contentHash);
   }
-  const s = prepared.spec;
-  const body: EvaluationRequest = { generated_image_url: image.url, task_type: s.taskType! };
+  const body = bodyFor(prepared.spec, image.url, refs);
+  const contentKey = idempotencyKeyFor(body, { image: image.contentHash, refs: refHashes });
+  return { body, ...keysFor(contentKey, opts) };
+}
+
+/** The request body of a submission (SPEC §3 "submit / gate options"). */
+function bodyFor(s: SubmissionSpec, imageUrl: string, refs: ReferenceImage[]): EvaluationRequest {
+  const body: EvaluationRequest = { generated_image_url: imageUrl, task_type: s.taskType! };
   if (s.taskDescription !== undefined) body.task_description = s.taskDescription;
   if (s.prompt !== undefined) body.generation_prompt = s.prompt;
   if (s.instructions !== undefined) body.evaluation_instructions = s.instructions;
@@ -149,7 +167,94 @@ export async function buildRequest(prepared: PreparedSubmission, opts: BuildOpti
   if (s.clientRef !== undefined) body.client_ref = s.clientRef;
   body.job_class = s.jobClass ?? 'standard';
   if (s.callbackUrl !== undefined) body.callback_url = s.callbackUrl;
-  const baseKey = opts.idempotencyKey ?? (opts.resubmit ? freshIdempotencyKey() : idempotencyKeyFor(body, { image: image.contentHash, refs: refHashes }));
-  const idempotencyKey = opts.keySuffix ? `${baseKey}${opts.keySuffix}` : baseKey;
-  return { body, idempotencyKey };
+  return body;
+}
+
+function keysFor(contentKey: string, opts: { idempotencyKey?: string; resubmit?: boolean; keySuffix?: string }) {
+  const suffix = opts.keySuffix ?? '';
+  const baseKey = opts.idempotencyKey ?? (opts.resubmit ? freshIdempotencyKey() : contentKey);
+  const plainKey = opts.resubmit && opts.idempotencyKey === undefined ? `${contentKey}${suffix}` : undefined;
+  return { idempotencyKey: `${baseKey}${suffix}`, contentKey, ...(plainKey ? { plainKey } : {}) };
+}
+
+/**
+ * The keys a submission will be sent with, worked out without the network (no upload): local
+ * files and data: URIs count by the hash of their bytes, as in buildRequest, so the result is the
+ * same. The gate uses it before sending anything, to count the evaluations the record already
+ * holds (they cost nothing) for --dry-run, --max-cost and the balance check.
+ */
+export async function offlineKeys(prepared: PreparedSubmission, opts: { idempotencyKey?: string; resubmit?: boolean; keySuffix?: string } = {}): Promise<{ idempotencyKey: string; contentKey: string }> {
+  const hashOf = async (input: ImageInput): Promise<string | undefined> => {
+    if (input.kind === 'file') return hashFile(input.absPath);
+    if (input.kind === 'data') return hashBytes(decodeDataUri(input.uri).bytes);
+    return undefined;
+  };
+  const urlOf = (input: ImageInput): string => (input.kind === 'url' ? input.url : input.kind === 'asset' ? input.ref : '');
+  const refs: ReferenceImage[] = [];
+  const refHashes: Array<string | undefined> = [];
+  for (const ref of prepared.refs) {
+    const entry: ReferenceImage = { url: urlOf(ref.input) };
+    if (ref.spec.kind !== undefined) entry.kind = ref.spec.kind;
+    if (ref.spec.description !== undefined) entry.description = ref.spec.description;
+    refs.push(entry);
+    refHashes.push(await hashOf(ref.input));
+  }
+  const body = bodyFor(prepared.spec, urlOf(prepared.image), refs);
+  const contentKey = idempotencyKeyFor(body, { image: await hashOf(prepared.image), refs: refHashes });
+  return keysFor(contentKey, opts);
+}
+
+export interface ReuseOptions {
+  /** Undefined: nothing is looked up or recorded (--sandbox). */
+  record?: SubmissionRecord;
+  /** --resubmit: the record is not consulted (the new evaluation is still recorded). */
+  bypass?: boolean;
+  /** GET /v1/evaluations/{id}. */
+  read: (id: string) => Promise<{ record: Evaluation; text?: string }>;
+  debug?: (line: string) => void;
+}
+
+/** Answers meaning the service does not know a recorded id (422: not an id it takes at all). */
+const UNKNOWN_ID_STATUSES = new Set([404, 410, 422]);
+
+/**
+ * SPEC §3 "Reruns, spend and the cache": submits, unless the record already holds the evaluation this key created: then that
+ * evaluation is read back instead (`reused`). A recorded id the service no longer knows (404) is
+ * submitted again with the same key, and the record updated. A key that may not read evaluations
+ * (403) also just posts: the same key keeps that idempotent on the service's side.
+ */
+export async function submitOrReuse(
+  client: RunflowClient,
+  built: BuiltRequest,
+  opts: SubmitOptions,
+  reuse?: ReuseOptions,
+): Promise<{ record: Evaluation; text: string; reused: boolean }> {
+  const recorded = reuse ? await readRecorded(built, reuse) : undefined;
+  if (recorded) return { ...recorded, reused: true };
+  const submitted = await postEvaluation(client, built, opts);
+  if (reuse) noteSubmitted(built, submitted.record, reuse);
+  return { ...submitted, reused: false };
+}
+
+/** The evaluation the record holds for this request, read back; undefined when there is none to use. */
+export async function readRecorded(built: BuiltRequest, reuse: ReuseOptions): Promise<{ record: Evaluation; text: string } | undefined> {
+  if (!reuse.record || reuse.bypass) return undefined;
+  const id = await reuse.record.get({ idempotencyKey: built.idempotencyKey, contentKey: built.contentKey });
+  if (!id) return undefined;
+  try {
+    const read = await reuse.read(id);
+    reuse.debug?.(`reusing evaluation ${id}, recorded for Idempotency-Key ${built.idempotencyKey}`);
+    return { record: read.record, text: read.text ?? JSON.stringify(read.record) };
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status === undefined || !(UNKNOWN_ID_STATUSES.has(err.status) || err.status === 403)) throw err;
+    reuse.debug?.(`recorded evaluation ${id} could not be read (HTTP ${err.status}); submitting again with the same key`);
+    return undefined;
+  }
+}
+
+/** Records a new evaluation under its key, in the background (the caller flushes the record before it ends). */
+export function noteSubmitted(built: BuiltRequest, record: Evaluation, reuse: ReuseOptions): void {
+  if (!reuse.record || typeof record.id !== 'string') return;
+  void reuse.record.record({ idempotencyKey: built.idempotencyKey, contentKey: built.contentKey }, record.id);
+  if (built.plainKey) void reuse.record.record({ idempotencyKey: built.plainKey, contentKey: built.contentKey }, record.id);
 }

@@ -18,6 +18,8 @@ import type { Context, Env } from '../context.js';
 import { CliError } from '../errors.js';
 import { ExitCode, worstExitCode } from '../exit-codes.js';
 import { action, withGlobals } from './define.js';
+import type { BalanceReading } from '../api/billing.js';
+import { compareDecimals, isDecimalString } from '../money.js';
 import { formatMoney } from '../render/format.js';
 import { oneLine } from '../text.js';
 import { USER_AGENT } from '../version.js';
@@ -317,6 +319,24 @@ export function jobClassPriceCheck(data: unknown, code = DEFAULT_JOB_CLASS): Che
   return pass('price', name, price);
 }
 
+/**
+ * The credit balance (SPEC §3 "Balance"): informative, so an unreadable one is a warning, never a
+ * failure (gate goes on without it too). Shown beside the price of one evaluation.
+ */
+export function balanceCheck(reading: BalanceReading, jobClasses?: unknown, code = DEFAULT_JOB_CLASS): CheckResult {
+  const name = 'balance';
+  if (!reading.ok) return warn('balance', name, `could not be read: ${reading.reason}`, 'gate then goes on without checking it before submitting; a key with the billing scope lets it check');
+  const { amount, currency } = reading.balance;
+  const found = jobClassesOf(jobClasses)?.find((c) => c.code === code);
+  const price = found && typeof found.price === 'string' ? found.price : undefined;
+  const priceCurrency = typeof found?.currency_code === 'string' ? found.currency_code : undefined;
+  const shown = formatMoney(amount, currency ?? priceCurrency);
+  if (price !== undefined && isDecimalString(price) && compareDecimals(price, '0') > 0 && (!currency || !priceCurrency || currency === priceCurrency.toUpperCase())) {
+    if (compareDecimals(amount, price) < 0) return warn('balance', name, `${shown}: less than one ${code} evaluation (${price})`, 'top up at app.runflow.io/settings/billing');
+  }
+  return pass('balance', name, shown);
+}
+
 // ---- the run ------------------------------------------------------------------------------------
 
 /** Reads a setting without letting a broken config file stop the preflight (the config check reports it). */
@@ -371,13 +391,14 @@ async function runChecks(ctx: Context, report: (r: CheckResult) => void): Promis
   const proxy = proxyCheck(ctx.env, baseUrl);
   report(proxy);
 
-  const names = { health: 'API reachable', me: 'key valid', read: 'read scope', price: 'job class price' };
+  const names = { health: 'API reachable', me: 'key valid', read: 'read scope', price: 'job class price', balance: 'balance' };
   if (!baseUrl || proxy.status === 'fail') {
     const why = !baseUrl ? 'no usable base URL' : 'the proxy setting is invalid';
     report(skipped('health', names.health, why));
     report(skipped('auth', names.me, why));
     report(skipped('read_scope', names.read, why));
     report(skipped('price', names.price, why));
+    report(skipped('balance', names.balance, why));
     return;
   }
 
@@ -428,12 +449,14 @@ async function runChecks(ctx: Context, report: (r: CheckResult) => void): Promis
       report(skipped('auth', names.me, 'no API key'));
       report(skipped('read_scope', names.read, 'no API key'));
       report(skipped('price', names.price, 'no API key'));
+      report(skipped('balance', names.balance, 'no API key'));
       return;
     }
     if (unreachable) {
       report(skipped('auth', names.me, 'the API is not reachable'));
       report(skipped('read_scope', names.read, 'the API is not reachable'));
       report(skipped('price', names.price, 'the API is not reachable'));
+      report(skipped('balance', names.balance, 'the API is not reachable'));
       return;
     }
 
@@ -454,6 +477,7 @@ async function runChecks(ctx: Context, report: (r: CheckResult) => void): Promis
     if (keyRejected) {
       report(skipped('read_scope', names.read, 'the key was not accepted'));
       report(skipped('price', names.price, 'the key was not accepted'));
+      report(skipped('balance', names.balance, 'the key was not accepted'));
       return;
     }
 
@@ -471,9 +495,12 @@ async function runChecks(ctx: Context, report: (r: CheckResult) => void): Promis
         report(failFromError('read_scope', names.read, err));
       }
       report(skipped('price', names.price, 'the job classes could not be read'));
+      report(skipped('balance', names.balance, 'the job classes could not be read'));
       return;
     }
     report(jobClassPriceCheck(jobClasses));
+    const { readBalance } = await import('../api/billing.js');
+    report(balanceCheck(await readBalance(client, { signal: ctx.signal }), jobClasses));
   } finally {
     await client.close().catch(() => {});
   }

@@ -40,6 +40,9 @@ interface GateFlags extends SubmitFlags, ReportTargets, BaselineFlags {
   all?: boolean;
   /** `--config FILE`, or false for `--no-config`. */
   config?: string | false;
+  maxFailures?: string;
+  /** commander's `--no-balance-check`. */
+  balanceCheck?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -209,38 +212,121 @@ async function lookupPrice(ctx: Context, jobClass: string): Promise<PriceInfo> {
   return { job_class: jobClass, price, currency: typeof match?.currency_code === 'string' ? match.currency_code : null };
 }
 
+/** The balance as the gate shows it: the amount, and whether it pays for the new evaluations. */
+interface BalanceInfo {
+  balance: string | null;
+  currency: string | null;
+  covered: boolean | null;
+  needed: string | null;
+  /** Why the balance or the coverage is unknown. */
+  unknown?: string;
+}
+
+async function lookupBalance(ctx: Context, price: PriceInfo, count: number): Promise<BalanceInfo> {
+  const { readBalance } = await import('../api/billing.js');
+  const { balanceCovers } = await import('../gate/spend.js');
+  const reading = await readBalance(await ctx.client(), { signal: ctx.signal });
+  if (!reading.ok) return { balance: null, currency: null, covered: null, needed: null, unknown: reading.reason };
+  const { amount, currency } = reading.balance;
+  const coverage = balanceCovers(reading.balance, price, count);
+  if (!coverage.ok) return { balance: amount, currency, covered: null, needed: null, unknown: coverage.reason };
+  return { balance: amount, currency, covered: coverage.covered, needed: coverage.needed };
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The record this gate reads and writes, and what it will spend: none of it needs a key. */
+async function spendOf(ctx: Context, planned: PlannedInput[], flags: GateFlags, settings: { baseUrl: string; orgId?: string }) {
+  const { planSpend } = await import('../gate/spend.js');
+  const { SubmissionRecord } = await import('../cache/submission-record.js');
+  const cacheDir = ctx.cacheDir();
+  const record = cacheDir === undefined ? undefined : new SubmissionRecord(cacheDir, settings);
+  // Whatever way the command ends (Ctrl-C included), what was submitted is recorded first.
+  if (record) ctx.onDispose(() => record.flush());
+  return { record, cacheDir, spend: await planSpend(planned, { record, resubmit: flags.resubmit }) };
+}
+
 async function runDryRun(ctx: Context, planned: PlannedInput[], flags: GateFlags): Promise<number> {
   const submits = planned.filter((p) => p.input.kind === 'submit');
   const jobClass = flags.jobClass ?? 'standard';
+  const settings = await ctx.apiSettings({ requireKey: false });
+  const { spend } = await spendOf(ctx, planned, flags, settings);
   let price: PriceInfo = { job_class: jobClass, price: null, currency: null };
+  let priceKnown = false;
   try {
     price = await lookupPrice(ctx, jobClass);
+    priceKnown = true;
   } catch (err) {
     if (flags.maxCost !== undefined) throw err;
     ctx.err(`warning: could not look up the price: ${(err as Error).message}`);
   }
-  const total = price.price !== null ? multiplyDecimal(price.price, submits.length) : null;
-  checkMaxCost(flags.maxCost, price, total, submits.length);
+  const total = price.price !== null ? multiplyDecimal(price.price, spend.newEvaluations) : null;
+  checkMaxCost(flags.maxCost, price, total, spend.newEvaluations);
+  // The balance needs the key the price lookup needed; without one (or with the check turned
+  // off) it is simply not shown.
+  let balance: BalanceInfo = { balance: null, currency: null, covered: null, needed: null };
+  if (flags.balanceCheck !== false && priceKnown) balance = await lookupBalance(ctx, price, spend.newEvaluations);
+  if (balance.covered === null && spend.newEvaluations === 0) balance.covered = true;
   if (ctx.globals.json) {
     ctx.json({
       dry_run: true,
-      evaluations: submits.length,
+      evaluations: spend.newEvaluations,
       job_class: price.job_class,
       price: price.price,
       currency: price.currency,
       total,
       inputs: submits.map((p) => ({ image: p.input.display, task_type: p.prepared!.spec.taskType ?? null })),
+      reused: spend.reused,
+      balance: balance.balance,
+      covered: balance.covered,
     });
     return 0;
   }
   const existing = planned.filter((p) => p.input.kind === 'id').length;
   const broken = planned.filter((p) => p.input.kind === 'invalid').length;
-  ctx.out(`dry run: ${submits.length} evaluation${submits.length === 1 ? '' : 's'} to submit${existing ? `, ${existing} existing to gate` : ''}${broken ? `, ${broken} invalid file${broken === 1 ? '' : 's'} that will fail the gate` : ''}`);
+  const reusedNote = spend.reused ? `, ${spend.reused} already evaluated (reused from the cache, not paid again)` : '';
+  ctx.out(`dry run: ${plural(spend.newEvaluations, 'evaluation')} to submit${reusedNote}${existing ? `, ${existing} existing to gate` : ''}${broken ? `, ${broken} invalid file${broken === 1 ? '' : 's'} that will fail the gate` : ''}`);
   const label = { id: 'existing', submit: 'submit  ', invalid: 'invalid ' } as const;
   for (const p of planned) ctx.out(`  ${label[p.input.kind]}  ${p.input.display}${p.prepared ? `  (${p.prepared.spec.taskType})` : ''}  threshold ${p.threshold}`);
   ctx.out(price.price !== null ? `price: ${price.price}${price.currency ? ` ${price.currency}` : ''} per evaluation (${price.job_class}); total ${total}` : `price: unknown for job class ${price.job_class}`);
+  if (balance.balance !== null || balance.unknown) ctx.out(describeBalance(balance, spend.newEvaluations));
   ctx.out('nothing was sent');
   return 0;
+}
+
+function describeBalance(b: BalanceInfo, count: number): string {
+  if (b.balance === null) return `balance: unknown (${b.unknown})`;
+  const amount = `${b.balance}${b.currency ? ` ${b.currency}` : ''}`;
+  if (b.covered === null) return `balance: ${amount} (whether it covers the run is unknown: ${b.unknown ?? 'no price'})`;
+  if (count === 0) return `balance: ${amount}; nothing new to pay for`;
+  return `balance: ${amount}; ${b.covered ? 'covers' : 'does NOT cover'} the ${b.needed} needed for ${plural(count, 'new evaluation')}`;
+}
+
+/**
+ * Before the first submission (SPEC §3 "Balance"): refuses, exit 4 and nothing sent, when the
+ * balance cannot pay for the new evaluations; says once that it could not check, and goes on,
+ * when the balance (or the price) cannot be read.
+ */
+async function checkBalance(ctx: Context, price: PriceInfo | undefined, count: number): Promise<void> {
+  const skip = (why: string) => ctx.err(`warning: could not check the balance before submitting: ${why}; going on (--no-balance-check skips this check)`);
+  if (!price) return skip('the price of the job class could not be read');
+  const info = await lookupBalance(ctx, price, count);
+  if (info.covered === null) return skip(info.unknown ?? 'unknown');
+  if (info.covered) {
+    ctx.debug(`balance ${info.balance} covers the ${info.needed} needed for ${plural(count, 'new evaluation')}`);
+    return;
+  }
+  const { AuthError } = await import('../errors.js');
+  const unit = info.currency ?? price.currency;
+  const money = (v: string | null) => `${v}${unit ? ` ${unit}` : ''}`;
+  throw new AuthError(
+    `balance ${money(info.balance)} is below the ${money(info.needed)} needed for ${plural(count, 'new evaluation')} (${price.price} each); nothing was sent`,
+    {
+      code: 'insufficient_balance',
+      hint: 'top up at app.runflow.io/settings/billing, or gate fewer images (--shard, --max-failures); --no-balance-check skips this check',
+      details: { balance: info.balance, needed: info.needed, evaluations: count, price: price.price, currency: unit },
+    },
+  );
 }
 
 function checkMaxCost(maxCost: string | undefined, price: PriceInfo, total: string | null, count: number): void {
@@ -259,6 +345,7 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, 
   const intervalMs = flags.interval !== undefined ? parseDuration(flags.interval, '--interval') : undefined;
   const cap = wholeNumberFlag(flags.concurrency, '--concurrency', 1, 1000, DEFAULT_CONCURRENCY_CAP);
   const retryFailed = wholeNumberFlag(flags.retryFailed, '--retry-failed', 0, 10, 1);
+  const maxFailures = flags.maxFailures === undefined ? undefined : wholeNumberFlag(flags.maxFailures, '--max-failures', 1, 1_000_000, 1);
   if (flags.maxCost !== undefined && !/^\d+(\.\d+)?$/.test(flags.maxCost.trim())) throw new UsageError(`--max-cost must be a non-negative decimal amount (got ${JSON.stringify(flags.maxCost)})`);
   const baseline = await loadBaseline(flags);
   const { planned, skipped } = await planInputs(ctx, images, flags, threshold, imagesFrom);
@@ -287,10 +374,21 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, 
   const settings = await ctx.apiSettings();
   const client = await ctx.client(settings);
   const deadline = ctx.clock.now() + timeoutMs;
-  if (flags.maxCost !== undefined) {
-    const submits = planned.filter((p) => p.input.kind === 'submit').length;
-    const price = await lookupPrice(ctx, flags.jobClass ?? 'standard');
-    checkMaxCost(flags.maxCost, price, price.price !== null ? multiplyDecimal(price.price, submits) : null, submits);
+  const { record, cacheDir, spend } = await spendOf(ctx, planned, flags, settings);
+  const balanceCheck = flags.balanceCheck !== false && spend.newEvaluations > 0;
+  if (flags.maxCost !== undefined || balanceCheck) {
+    const jobClass = flags.jobClass ?? 'standard';
+    let price: PriceInfo | undefined;
+    try {
+      price = await lookupPrice(ctx, jobClass);
+    } catch (err) {
+      // --max-cost cannot be honoured without the price; the balance check can be skipped.
+      if (flags.maxCost !== undefined || ctx.signal.aborted) throw err;
+    }
+    if (flags.maxCost !== undefined) {
+      checkMaxCost(flags.maxCost, price!, price!.price !== null ? multiplyDecimal(price!.price, spend.newEvaluations) : null, spend.newEvaluations);
+    }
+    if (balanceCheck) await checkBalance(ctx, price, spend.newEvaluations);
   }
   const { runGate } = await import('../gate/run.js');
   const { AssetCache } = await import('../images/asset-cache.js');
@@ -310,7 +408,9 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, 
     deadline,
     baseUrl: settings.baseUrl,
     orgId: settings.orgId,
-    cache: new AssetCache(ctx.config().dir),
+    cache: cacheDir === undefined ? undefined : new AssetCache(cacheDir, { legacyDir: ctx.config().dir }),
+    record,
+    maxFailures,
     concurrencyCap: cap,
     retryFailed,
     intervalMs,
@@ -321,6 +421,7 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, 
     onProgress: (s) => progress.update(state(s)),
     debug: (line) => ctx.debug(line),
   }).finally(() => progress.stop());
+  await record?.flush();
 
   if (outcome.fatal) throw outcome.fatal;
   // Back into input order, the invalid files where they were found.
@@ -437,7 +538,9 @@ export function registerGate(program: Command, ctx: Context): void {
     .option('--interval <duration>', 'fixed time between polls (default: adaptive)')
     .option('--shard <i/n>', 'take a deterministic slice i of n of the inputs (CI matrices)')
     .option('--dry-run', 'check every input, print the plan and its price, send nothing')
-    .option('--max-cost <amount>', 'refuse before sending when price × evaluations exceeds this')
+    .option('--max-cost <amount>', 'refuse before sending when price × new evaluations exceeds this')
+    .option('--max-failures <n>', 'stop submitting once this many images have failed or errored (the rest are not_submitted)')
+    .option('--no-balance-check', 'do not read the balance before submitting')
     .option('--quiet', 'no progress on stderr (a spinner on a terminal, a line every 10 s in logs)')
     .addHelpText(
       'after',

@@ -20,17 +20,19 @@ async function runSubmit(ctx: Context, image: string, flags: Flags): Promise<num
     if (!flags.idempotencyKey.trim() || flags.idempotencyKey.length > 255) throw new UsageError('--idempotency-key must be 1-255 characters');
   }
   // Loaded on use: file-type and the upload code are not needed for --help or other commands.
-  const { buildRequest, prepareSubmission } = await import('../submission.js');
-  const { postEvaluation } = await import('../api/evaluations.js');
+  const { buildRequest, prepareSubmission, submitOrReuse } = await import('../submission.js');
   const { AssetCache } = await import('../images/asset-cache.js');
+  const { SubmissionRecord } = await import('../cache/submission-record.js');
+  const { fetchEvaluation } = await import('../api/evaluations.js');
   // Everything that can be checked offline is checked before the first request.
   const prepared = await prepareSubmission(specFromFlags(image, flags));
   const settings = await ctx.apiSettings();
   const client = await ctx.client(settings);
   const deadline = ctx.clock.now() + timeoutMs;
+  const cacheDir = ctx.cacheDir();
   const built = await buildRequest(prepared, {
     client,
-    cache: new AssetCache(ctx.config().dir),
+    cache: cacheDir === undefined ? undefined : new AssetCache(cacheDir, { legacyDir: ctx.config().dir }),
     baseUrl: settings.baseUrl,
     orgId: settings.orgId,
     forceUpload: flags.upload,
@@ -39,8 +41,17 @@ async function runSubmit(ctx: Context, image: string, flags: Flags): Promise<num
     signal: ctx.signal,
   });
   ctx.debug(`Idempotency-Key: ${built.idempotencyKey}`);
-  const submitted = await postEvaluation(client, built, { deadline, signal: ctx.signal });
+  const record = cacheDir === undefined ? undefined : new SubmissionRecord(cacheDir, settings);
+  if (record) ctx.onDispose(() => record.flush());
+  const submitted = await submitOrReuse(client, built, { deadline, signal: ctx.signal }, {
+    record,
+    bypass: flags.resubmit,
+    // The bare record, as POST answers it, so --json prints the same document either way.
+    read: (recorded) => fetchEvaluation(ctx, recorded, 'none', ctx.signal),
+    debug: (line) => ctx.debug(line),
+  });
   const id = submitted.record.id as string;
+  if (submitted.reused) ctx.err(`reusing evaluation ${id}, recorded for this request in the cache (--resubmit submits again)`);
   if (!flags.wait) {
     if (ctx.globals.json) ctx.jsonText(submitted.text);
     else ctx.out(id);

@@ -20,9 +20,12 @@ export interface DecideInput {
    * terminal: the record is completed or failed; pending: still pending/running at the deadline;
    * not_submitted: the deadline came before it was sent (status null, a time-out), or, with
    * `interrupted` set, an interrupt did; interrupted: sent, and unfinished when Ctrl-C/SIGTERM
-   * stopped the gate; error: see `error`.
+   * stopped the gate; error: see `error`; stopped: never sent because --max-failures was reached
+   * (status `not_submitted`, with `error` saying why).
    */
-  state: 'terminal' | 'pending' | 'error' | 'not_submitted' | 'interrupted';
+  state: 'terminal' | 'pending' | 'error' | 'not_submitted' | 'interrupted' | 'stopped';
+  /** The evaluation came from the submission record, not from this run. */
+  reused?: boolean;
   error?: { code: string; message: string; exit_code: number };
   previousIds?: string[];
   /** The gate was stopped by Ctrl-C/SIGTERM: unfinished results say so instead of "timed out". */
@@ -39,11 +42,13 @@ export function decideResult(input: DecideInput): { result: GateResult; exitCode
   const ev = input.evaluation;
   const status =
     input.state === 'interrupted' ? INTERRUPTED
+    : input.state === 'stopped' ? NOT_SUBMITTED
     : input.state === 'not_submitted' && input.interrupted ? NOT_SUBMITTED
     : typeof ev?.status_code === 'string' ? ev.status_code : null;
   const verdict = typeof ev?.overall_passed === 'boolean' ? ev.overall_passed : null;
   const score = typeof ev?.weighted_pass_rate === 'number' && Number.isFinite(ev.weighted_pass_rate) ? ev.weighted_pass_rate : null;
-  const error = input.state === 'error' ? (input.error ?? { code: 'error', message: 'unknown error', exit_code: ExitCode.Api }) : undefined;
+  const error =
+    input.state === 'error' || input.state === 'stopped' ? (input.error ?? { code: 'error', message: 'unknown error', exit_code: ExitCode.Api }) : undefined;
   const passed = error === undefined && status === 'completed' && meetsBar(verdict, score, input.threshold);
 
   const result: GateResult = {
@@ -59,6 +64,7 @@ export function decideResult(input: DecideInput): { result: GateResult; exitCode
     cost: typeof ev?.cost === 'string' ? ev.cost : null,
   };
   if (input.previousIds?.length) result.previous_ids = [...input.previousIds];
+  if (input.reused) result.reused = true;
   if (error) result.error = { code: errorCode(error.code), message: error.message, exit_code: error.exit_code };
   return { result, exitCode: exitCodeOfResult(result) };
 }
@@ -119,8 +125,9 @@ export function exitCodeOfResult(r: GateResult): number {
  */
 export function buildReport(results: GateResult[], exitCodes: number[], threshold: number, extraCodes: number[] = []): GateReport {
   const codes = results.map((r, i) => exitCodes[i] ?? exitCodeOfResult(r));
-  const counts: GateCounts = { total: results.length, passed: 0, failed: 0, errored: 0, timed_out: 0, interrupted: 0 };
+  const counts: GateCounts = { total: results.length, passed: 0, failed: 0, errored: 0, timed_out: 0, interrupted: 0, reused: 0 };
   for (const [i, code] of codes.entries()) {
+    if (results[i].reused === true) counts.reused++;
     const status = results[i].status_code;
     if (status === INTERRUPTED || status === NOT_SUBMITTED) counts.interrupted++;
     else if (code === ExitCode.Success) counts.passed++;

@@ -8,8 +8,9 @@ import { ExitCode } from '../exit-codes.js';
 import type { AssetCache } from '../images/asset-cache.js';
 import { isTerminal, isTransientPollError } from '../poll.js';
 import { postEvaluation } from '../api/evaluations.js';
-import { buildRequest, type PreparedSubmission } from '../submission.js';
-import { decideResult } from './decide.js';
+import type { SubmissionRecord } from '../cache/submission-record.js';
+import { buildRequest, noteSubmitted, readRecorded, type PreparedSubmission, type ReuseOptions } from '../submission.js';
+import { decideResult, INTERRUPTED, NOT_SUBMITTED } from './decide.js';
 import { RequestBudget } from './budget.js';
 import { CompletionModel, type Tracked } from './durations.js';
 import type { GateInput } from './inputs-types.js';
@@ -42,6 +43,10 @@ export interface GateRunOptions {
   intervalMs?: number;
   forceUpload?: boolean;
   resubmit?: boolean;
+  /** The submission record: recorded evaluations are read back instead of posted (none under --sandbox). */
+  record?: SubmissionRecord;
+  /** --max-failures: once this many images failed or errored, nothing more is submitted. */
+  maxFailures?: number;
   /** Ask for judges/action/gate_failures on polls (for reports that show them). */
   embed?: string;
   fetchEvaluation: (
@@ -122,6 +127,8 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
   let passedCount = 0;
   /** Set by a 401/402/403: nothing more is submitted. */
   let stopError: CliError | undefined;
+  /** Images that failed or errored so far, for --max-failures. */
+  let failures = 0;
 
   const progress = () =>
     opts.onProgress?.({ done, total: planned.length, inFlight: accepted, passed: passedCount, limit: limiter.limit });
@@ -153,6 +160,9 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
   const settle = (index: number, decided: { result: GateResult; exitCode: number }, evaluation?: Evaluation) => {
     results[index] = decided.result;
     exitCodes[index] = decided.exitCode;
+    const code = decided.exitCode;
+    const unfinished = code === ExitCode.Timeout || code === ExitCode.Interrupted || code === ExitCode.Terminated;
+    if (code !== ExitCode.Success && !unfinished && decided.result.status_code !== NOT_SUBMITTED && decided.result.status_code !== INTERRUPTED) failures++;
     if (evaluation) extras[index].evaluation = evaluation;
     done++;
     if (decided.result.passed) passedCount++;
@@ -240,6 +250,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
     };
     const previousIds: string[] = [];
     let lastRecord: Evaluation | undefined;
+    let reused = false;
     for (let attempt = 0; ; attempt++) {
       let holding = false;
       let counted = false;
@@ -250,6 +261,19 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
         await limiter.acquire(runSignal);
         holding = true;
         if (stopError) throw stopError;
+        if (opts.maxFailures !== undefined && failures >= opts.maxFailures) {
+          // --max-failures: a run this broken stops spending. A transient failure's resubmission
+          // is not made either; its last attempt stands.
+          opts.debug?.(`${p.input.display}: not submitted, --max-failures ${opts.maxFailures} reached`);
+          // The reason travels as the result's error, exit code 1: the failures that stopped the
+          // gate decide its exit code, here and in `gate merge`, not the images never sent.
+          const error = { code: 'max_failures', message: `not submitted: ${failures} images had failed or errored (--max-failures ${opts.maxFailures})`, exit_code: ExitCode.GateFailed };
+          const decided = lastRecord
+            ? decideResult({ image: p.input.display, threshold: p.threshold, evaluation: lastRecord, state: 'terminal', previousIds: previousIds.slice(0, -1) })
+            : decideResult({ image: p.input.display, threshold: p.threshold, state: 'stopped', error });
+          settle(index, decided, lastRecord);
+          return;
+        }
         const built = await buildRequest(p.prepared!, {
           client: opts.client,
           cache: opts.cache,
@@ -261,8 +285,16 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
           keySuffix: attempt > 0 ? `-retry${attempt}` : undefined,
           signal: runSignal,
         });
-        let submitted: { record: Evaluation };
-        for (;;) {
+        const reuse: ReuseOptions = {
+          record: opts.record,
+          bypass: opts.resubmit,
+          read: (recorded) => opts.fetchEvaluation(recorded, opts.embed, runSignal, onResponse),
+          debug: opts.debug,
+        };
+        // A recorded evaluation is read back instead of posted (and paid) again.
+        let submitted: { record: Evaluation } | undefined = await readRecorded(built, reuse);
+        reused = submitted !== undefined;
+        while (!submitted) {
           let deferMs: number | undefined;
           try {
             submitted = await postEvaluation(opts.client, built, {
@@ -279,6 +311,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
               },
               onResponse: () => contact.markReached(),
             });
+            noteSubmitted(built, submitted.record, reuse);
             break;
           } catch (err) {
             if (deferMs === undefined || !(err instanceof CliError) || err.status !== 429) throw err;
@@ -311,7 +344,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
           previousIds.push(id);
           continue;
         }
-        settle(index, decideResult({ image: p.input.display, threshold: p.threshold, evaluation: record, state: 'terminal', previousIds }), record);
+        settle(index, decideResult({ image: p.input.display, threshold: p.threshold, evaluation: record, state: 'terminal', previousIds, reused }), record);
         return;
       } catch (err) {
         if (err instanceof CliError && err.status !== undefined) contact.markReached();

@@ -15,6 +15,11 @@ export interface GateResult {
   cost: string | null;
   /** Ids of earlier attempts resubmitted after a transient failure (only when there were some). */
   previous_ids?: string[];
+  /**
+   * True when the evaluation was read back from the submission record instead of being created
+   * (and billed) by this run (SPEC §3 "Reruns, spend and the cache"). Absent otherwise.
+   */
+  reused?: boolean;
   /** A client-side error for this input (e.g. a 4xx on submit), when there is no evaluation. */
   error?: { code: string; message: string; exit_code: number };
   /** The input's client_ref (what a later `--baseline` matches on), when it has one. */
@@ -67,6 +72,8 @@ export interface GateCounts {
   timed_out: number;
   /** Stopped by Ctrl-C/SIGTERM: `interrupted` (sent, unfinished) or `not_submitted` (never sent). */
   interrupted: number;
+  /** Results read back from the submission record: evaluations this run did not pay for. */
+  reused: number;
 }
 
 /** The gate's `--json` document (SPEC §5). Key order here is the order printed. */

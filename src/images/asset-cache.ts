@@ -38,9 +38,21 @@ export class AssetCache {
   readonly file: string;
   /** Writes are chained so concurrent uploads in one process do not lose each other's entries. */
   private writing: Promise<unknown> = Promise.resolve();
+  /** Where earlier versions kept this file (the config folder); moved here on first use. */
+  private readonly legacyFile?: string;
+  private migration?: Promise<void>;
 
-  constructor(readonly dir: string) {
+  /**
+   * @param dir the cache folder (SPEC §2).
+   * @param opts.legacyDir the folder an older version kept `assets.json` in (the config folder):
+   *   its entries are moved here once, so an upgrade uploads nothing again.
+   */
+  constructor(
+    readonly dir: string,
+    opts: { legacyDir?: string } = {},
+  ) {
     this.file = path.join(dir, ASSET_CACHE_FILENAME);
+    if (opts.legacyDir && path.resolve(opts.legacyDir) !== path.resolve(dir)) this.legacyFile = path.join(opts.legacyDir, ASSET_CACHE_FILENAME);
   }
 
   async get(key: AssetCacheKey): Promise<string | undefined> {
@@ -74,7 +86,35 @@ export class AssetCache {
       data.entries[id] = { ref, at: Date.now() };
     }
     prune(data);
+    await this.writeFile(data);
+    return true;
+  }
 
+  private async load(): Promise<CacheFile> {
+    if (this.legacyFile) await (this.migration ??= this.migrate(this.legacyFile));
+    return readCacheFile(this.file);
+  }
+
+  /**
+   * Moves the entries of the old location into the cache folder, once: merged under what the new
+   * file already holds, written, then the old file removed so it is never read again. A failure
+   * leaves the old file where it is, to be tried on the next run.
+   */
+  private async migrate(legacyFile: string): Promise<void> {
+    const legacy = await readCacheFile(legacyFile, true);
+    if (!legacy) return;
+    try {
+      const current = await readCacheFile(this.file);
+      const data: CacheFile = { version: 1, entries: { ...legacy.entries, ...current.entries } };
+      prune(data);
+      await this.writeFile(data);
+      await rm(legacyFile, { force: true });
+    } catch {
+      // not moved this time
+    }
+  }
+
+  private async writeFile(data: CacheFile): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const temp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
@@ -86,27 +126,29 @@ export class AssetCache {
       await rm(temp, { force: true }).catch(() => undefined);
       throw err;
     }
-    return true;
   }
+}
 
-  private async load(): Promise<CacheFile> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch {
-      return emptyCache();
+/** The file's entries; an unreadable or corrupt file is an empty cache (or undefined when `missingAsUndefined`). */
+async function readCacheFile(file: string, missingAsUndefined: true): Promise<CacheFile | undefined>;
+async function readCacheFile(file: string): Promise<CacheFile>;
+async function readCacheFile(file: string, missingAsUndefined = false): Promise<CacheFile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return missingAsUndefined ? undefined : emptyCache();
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!isCacheFile(parsed)) return emptyCache();
+    const entries: Record<string, CacheEntry> = {};
+    for (const [id, entry] of Object.entries(parsed.entries)) {
+      if (isEntry(entry)) entries[id] = entry;
     }
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (!isCacheFile(parsed)) return emptyCache();
-      const entries: Record<string, CacheEntry> = {};
-      for (const [id, entry] of Object.entries(parsed.entries)) {
-        if (isEntry(entry)) entries[id] = entry;
-      }
-      return { version: 1, entries };
-    } catch {
-      return emptyCache();
-    }
+    return { version: 1, entries };
+  } catch {
+    return emptyCache();
   }
 }
 

@@ -49,13 +49,14 @@ interface Row {
   evaluationId: string;
 }
 
-/** `7/8 passed, threshold 0.80, total cost 2.800000` — the line scripts grep for. */
+/** `7/8 passed, threshold 0.80, total cost 2.800000` — the line scripts grep for; reuse is said after it. */
 export function gateSummaryLine(report: GateReport): string {
   const total = report.counts?.total ?? report.results.length;
   const passed = report.counts?.passed ?? report.results.filter((r) => classifyResult(r) === 'PASS').length;
   const cost = oneLine(String(report.cost ?? '')) || '0';
   const regressed = report.baseline && typeof report.baseline.regressed === 'number' && report.baseline.regressed > 0 ? `, ${report.baseline.regressed} regressed` : '';
-  return `${passed}/${total} passed${regressed}, threshold ${formatThreshold(report.threshold)}, total cost ${cost}`;
+  const reused = typeof report.counts?.reused === 'number' && report.counts.reused > 0 ? ` (${report.counts.reused} reused from the cache, not billed again)` : '';
+  return `${passed}/${total} passed${regressed}, threshold ${formatThreshold(report.threshold)}, total cost ${cost}${reused}`;
 }
 
 function toRow(result: GateResult, reportThreshold: number): Row {

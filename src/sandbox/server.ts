@@ -8,6 +8,7 @@
  *   GET   /v1/auth/me
  *   GET   /v1/evaluations/job-classes              standard (active, price "0.000000"), quick (inactive)
  *   GET   /v1/evaluations/statuses
+ *   GET   /v1/billing/balance                      a balance that covers anything (it bills nothing)
  *   POST  /v1/evaluations                          202; 422 / 409 / 429 as the service
  *   GET   /v1/evaluations/{id}?embed=judges,action,gate_failures
  *   PATCH /v1/evaluations/{id}/feedback
@@ -64,6 +65,10 @@ export interface RunningSandbox {
 /** Fixed identities, so a script can recognise the sandbox's records. */
 export const SANDBOX_ORG_ID = '00000000-0000-4000-8000-000000000001';
 export const SANDBOX_USER_ID = '00000000-0000-4000-8000-000000000002';
+const SANDBOX_BALANCE_ID = '00000000-0000-4000-8000-000000000003';
+/** What GET /v1/billing/balance reports: the sandbox bills nothing, so this never runs down. */
+export const SANDBOX_BALANCE = '1000000.000000';
+const SANDBOX_EPOCH = '2024-01-01T00:00:00.000Z';
 
 const JOB_CLASSES = [
   {
@@ -179,6 +184,22 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
       method: 'GET',
       pattern: /^\/v1\/evaluations\/job-classes$/,
       handle: ({ res }) => sendJson(res, 200, { items: JOB_CLASSES }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/billing\/balance$/,
+      // The API reference's shape. The sandbox bills nothing (its price is 0), so any balance
+      // covers a run; a large one reads as such.
+      handle: ({ res, orgId }) =>
+        sendJson(res, 200, {
+          id: SANDBOX_BALANCE_ID,
+          org_id: orgId,
+          balance: SANDBOX_BALANCE,
+          low_balance_threshold: '0.000000',
+          low_balance_notified_at: null,
+          created_at: SANDBOX_EPOCH,
+          updated_at: SANDBOX_EPOCH,
+        }),
     },
     {
       method: 'GET',

@@ -13,7 +13,7 @@ interface DoctorDoc {
   checks: CheckResult[];
 }
 
-const ORDER = ['node', 'config', 'api_key', 'base_url', 'proxy', 'health', 'auth', 'read_scope', 'price'];
+const ORDER = ['node', 'config', 'api_key', 'base_url', 'proxy', 'health', 'auth', 'read_scope', 'price', 'balance'];
 
 let api: FakeApi;
 beforeAll(async () => {
@@ -134,7 +134,7 @@ describe('doctor failures', () => {
     expect(r.code).toBe(2);
     expect(r.byId.base_url).toMatchObject({ status: 'fail', exit_code: 2 });
     expect(r.byId.base_url!.detail).toContain('RUNFLOW_BASE_URL');
-    for (const id of ['health', 'auth', 'read_scope', 'price']) expect(r.byId[id]!.detail).toMatch(/^skipped: /);
+    for (const id of ['health', 'auth', 'read_scope', 'price', 'balance']) expect(r.byId[id]!.detail).toMatch(/^skipped: /);
   });
 
   it('an unreachable API: exit 5, and the checks behind it are skipped', async () => {

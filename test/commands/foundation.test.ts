@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   api.reset();
-  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir() };
+  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir(), RUNFLOW_CACHE_DIR: tempDir() };
 });
 
 const ID = '3c90c3cc-0d44-4b50-8888-8dd25736052a';

@@ -36,7 +36,7 @@ afterAll(async () => {
 beforeEach(() => {
   api.reset();
   api.setOutcome((body) => outcomeByUrl(body));
-  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir() };
+  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir(), RUNFLOW_CACHE_DIR: tempDir() };
 });
 
 const url = (name: string) => `https://img.example.com/${name}.png`;

@@ -23,7 +23,7 @@ afterAll(async () => {
 beforeEach(() => {
   api.reset();
   api.setOutcome(undefined);
-  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir() };
+  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir(), RUNFLOW_CACHE_DIR: tempDir() };
 });
 
 const posts = () => api.find('POST', '/v1/evaluations');
@@ -99,7 +99,8 @@ describe('submit', () => {
 
   it('the same file inline or uploaded gets the same idempotency key', async () => {
     await runCli(['submit', png, '--task-type', 't'], env);
-    await runCli(['submit', png, '--task-type', 't', '--upload'], env);
+    // A fresh cache, so the second submit posts instead of reading back the recorded evaluation.
+    await runCli(['submit', png, '--task-type', 't', '--upload'], { ...env, RUNFLOW_CACHE_DIR: tempDir() });
     const keys = posts().map((p) => p.headers['idempotency-key']);
     expect(keys[0]).toBe(keys[1]);
   });

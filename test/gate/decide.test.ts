@@ -145,8 +145,8 @@ describe('buildReport', () => {
     ];
     const report = buildReport(results, results.map(exitCodeOfResult), 0.7);
     expect(Object.keys(report)).toEqual(['passed', 'exit_code', 'threshold', 'counts', 'cost', 'results']);
-    expect(Object.keys(report.counts)).toEqual(['total', 'passed', 'failed', 'errored', 'timed_out', 'interrupted']);
-    expect(report.counts).toEqual({ total: 5, passed: 1, failed: 1, errored: 2, timed_out: 1, interrupted: 0 });
+    expect(Object.keys(report.counts)).toEqual(['total', 'passed', 'failed', 'errored', 'timed_out', 'interrupted', 'reused']);
+    expect(report.counts).toEqual({ total: 5, passed: 1, failed: 1, errored: 2, timed_out: 1, interrupted: 0, reused: 0 });
     expect(report.cost).toBe('0.35');
     expect(report.threshold).toBe(0.7);
     expect(report.exit_code).toBe(5);
@@ -170,7 +170,7 @@ describe('buildReport', () => {
       passed: true,
       exit_code: 0,
       threshold: 0.5,
-      counts: { total: 0, passed: 0, failed: 0, errored: 0, timed_out: 0, interrupted: 0 },
+      counts: { total: 0, passed: 0, failed: 0, errored: 0, timed_out: 0, interrupted: 0, reused: 0 },
       cost: '0',
       results: [],
     });

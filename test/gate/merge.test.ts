@@ -52,7 +52,7 @@ describe('mergeReports', () => {
     expect(merged).toEqual(whole);
     expect(JSON.stringify(merged)).toBe(JSON.stringify(whole));
     expect(merged.exit_code).toBe(6);
-    expect(merged.counts).toEqual({ total: 8, passed: 4, failed: 2, errored: 1, timed_out: 1, interrupted: 0 });
+    expect(merged.counts).toEqual({ total: 8, passed: 4, failed: 2, errored: 1, timed_out: 1, interrupted: 0, reused: 0 });
     expect(merged.cost).toBe('0.65');
   });
 

@@ -18,6 +18,8 @@
  *   in-flight limit (429 RATE_LIMITED, Retry-After).
  * - Evaluations move pending → running → completed/failed with time, computed lazily from their
  *   creation time (no timers). `embed` adds judges/action/gate_failures only when asked for.
+ * - GET /v1/billing/balance in either documented shape (`balance` decimal string, or
+ *   `balance_cents` + `currency`), 404 when `balance` is null, 403 without the `billing:read` scope.
  * - The three-step upload: session, presigned PUT to /storage/:id (streamed and counted, never
  *   buffered; refuses an Authorization header like a real presigned URL does), confirmation.
  * - Faults (`fault()`): a status, a slow answer, or a reset socket, before or after the request is
@@ -64,6 +66,17 @@ export interface FakeApiOptions {
   requireKnownAssets?: boolean;
   /** Longest request body kept in the log (bodySize is always exact). @default Infinity */
   maxLoggedBody?: number;
+  /**
+   * GET /v1/billing/balance: the amount as a decimal string (null answers 404, as an API without
+   * the endpoint). @default '1000000.000000' (covers any test)
+   */
+  balance?: string | null;
+  /** `decimal`: the API reference's `{id, org_id, balance, …}`; `cents`: the pricing page's `{balance_cents, currency}`. @default 'decimal' */
+  balanceShape?: 'decimal' | 'cents';
+  /** Currency of the `cents` shape. @default 'USD' */
+  balanceCurrency?: string;
+  /** Served as is instead of the shapes above (odd shapes). */
+  balanceBody?: unknown;
 }
 
 export interface FakeFault {
@@ -202,7 +215,7 @@ export class FakeApi {
   /** Confirmed assets by id. */
   readonly assets = new Map<string, Record<string, unknown>>();
   /** Options in force; tests may change them between requests. */
-  options: Required<Omit<FakeApiOptions, 'scopes' | 'rateLimit' | 'chaos'>> & Pick<FakeApiOptions, 'scopes' | 'rateLimit' | 'chaos'>;
+  options: Required<Omit<FakeApiOptions, 'scopes' | 'rateLimit' | 'chaos' | 'balanceBody'>> & Pick<FakeApiOptions, 'scopes' | 'rateLimit' | 'chaos' | 'balanceBody'>;
   /** Most requests being handled at the same time so far. */
   peakConcurrentRequests = 0;
 
@@ -247,6 +260,10 @@ export class FakeApi {
       scopes: opts.scopes,
       rateLimit: opts.rateLimit,
       chaos: opts.chaos,
+      balance: opts.balance === undefined ? '1000000.000000' : opts.balance,
+      balanceShape: opts.balanceShape ?? 'decimal',
+      balanceCurrency: opts.balanceCurrency ?? 'USD',
+      balanceBody: opts.balanceBody,
     };
     this.options = { ...this.#initialOptions };
     this.#chaosRandom = seededRandom(opts.chaos?.seed ?? 1);
@@ -311,6 +328,22 @@ export class FakeApi {
     if (!state) return undefined;
     this.#advance(state);
     return state.record;
+  }
+
+  /**
+   * Forgets every Idempotency-Key, as the service does after its (undocumented) retention: the
+   * same key then creates a new evaluation.
+   */
+  forgetIdempotencyKeys(): void {
+    this.#idempotency.clear();
+  }
+
+  /** Forgets an evaluation: GET answers 404 for it, and its key is forgotten too. */
+  forgetEvaluation(id: string): void {
+    this.#states.delete(id);
+    this.#inflight.delete(id);
+    this.evaluations.delete(id);
+    for (const [key, entry] of this.#idempotency) if (entry.id === id) this.#idempotency.delete(key);
   }
 
   /** Makes an evaluation reach its terminal status now. */
@@ -535,6 +568,11 @@ export class FakeApi {
     if (path === '/v1/evaluations/job-classes') {
       return method === 'GET' ? { status: 200, body: this.options.jobClasses } : this.#unexpected(req, 405);
     }
+    if (path === '/v1/billing/balance') {
+      if (method !== 'GET') return this.#unexpected(req, 405);
+      if (!this.#hasScope(key, 'billing:read')) return permissionDenied('billing:read');
+      return this.#balance(org);
+    }
     if (path === '/v1/evaluations/statuses') {
       return method === 'GET' ? { status: 200, body: { items: ['pending', 'running', 'completed', 'failed'].map((code) => ({ code })) } } : this.#unexpected(req, 405);
     }
@@ -630,6 +668,23 @@ export class FakeApi {
       org_id: org,
       organization: { id: org, name: 'Test Organization' },
       scopes: this.options.scopes?.[key] ?? ['evaluations:create', 'evaluations:read'],
+    };
+  }
+
+  #balance(org: string): Reply {
+    const o = this.options;
+    if (o.balanceBody !== undefined) return { status: 200, body: o.balanceBody };
+    if (o.balance === null) return { status: 404, body: { code: 'NOT_FOUND', message: 'Not found.', errors: null } };
+    if (o.balanceShape === 'cents') {
+      const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(o.balance.trim());
+      if (!m) throw new Error(`fake API: balance ${o.balance} is not a decimal`);
+      const cents = (Number(m[2] || '0') * 100 + Number((m[3] ?? '').padEnd(2, '0').slice(0, 2))) * (m[1] ? -1 : 1);
+      return { status: 200, body: { balance_cents: cents, currency: o.balanceCurrency } };
+    }
+    const iso = new Date(o.now()).toISOString();
+    return {
+      status: 200,
+      body: { id: randomUUID(), org_id: org, balance: o.balance, low_balance_threshold: '5.000000', low_balance_notified_at: null, created_at: iso, updated_at: iso },
     };
   }
 

@@ -31,6 +31,8 @@ export async function runCli(
     HOME: env.HOME ?? os.tmpdir(),
     PATH: process.env.PATH,
     RUNFLOW_CONFIG_DIR: env.RUNFLOW_CONFIG_DIR ?? tempDir('rfe-config-'),
+    // A fresh cache too, so no test reuses another's recorded evaluations.
+    RUNFLOW_CACHE_DIR: env.RUNFLOW_CACHE_DIR ?? tempDir('rfe-cache-'),
     ...env,
   };
   const code = await main(argv, io, fullEnv, { clock: opts.clock, cwd: opts.cwd });

@@ -139,7 +139,7 @@ export async function mixedReport(): Promise<MixedFixture> {
     passed: false,
     exit_code: 5,
     threshold: 0.8,
-    counts: { total: 8, passed: 2, failed: 2, errored: 3, timed_out: 1, interrupted: 0 },
+    counts: { total: 8, passed: 2, failed: 2, errored: 3, timed_out: 1, interrupted: 0, reused: 0 },
     cost: '2.800000',
     results,
   };
@@ -170,7 +170,7 @@ export function bigReport(n: number, issue = 'x'.repeat(250)): GateReport {
     passed: false,
     exit_code: 6,
     threshold: 0.8,
-    counts: { total: n, passed, failed: n - passed, errored: 0, timed_out: 0, interrupted: 0 },
+    counts: { total: n, passed, failed: n - passed, errored: 0, timed_out: 0, interrupted: 0, reused: 0 },
     cost: (n * 0.4).toFixed(6),
     results,
   };

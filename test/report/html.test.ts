@@ -107,7 +107,7 @@ describe('renderHtml', () => {
     const html = await renderHtml(report);
     expect(rows(html)).toHaveLength(8);
     expect(rows(html)[0]).toContain('<span data-testid="thumbnail-text">images/good.png</span>');
-    const empty = await renderHtml({ ...report, passed: true, exit_code: 0, results: [], counts: { total: 0, passed: 0, failed: 0, errored: 0, timed_out: 0, interrupted: 0 } });
+    const empty = await renderHtml({ ...report, passed: true, exit_code: 0, results: [], counts: { total: 0, passed: 0, failed: 0, errored: 0, timed_out: 0, interrupted: 0, reused: 0 } });
     expect(empty).toContain('data-testid="no-results"');
   });
 });

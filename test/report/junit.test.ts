@@ -87,7 +87,7 @@ describe('renderJUnit', () => {
     expect(XMLValidator.validate(xml)).toBe(true);
     expect(parse(xml).testsuites.testsuite.testcase).toHaveLength(8);
 
-    const empty = renderJUnit({ ...report, passed: true, exit_code: 0, results: [], counts: { total: 0, passed: 0, failed: 0, errored: 0, timed_out: 0, interrupted: 0 } });
+    const empty = renderJUnit({ ...report, passed: true, exit_code: 0, results: [], counts: { total: 0, passed: 0, failed: 0, errored: 0, timed_out: 0, interrupted: 0, reused: 0 } });
     expect(XMLValidator.validate(empty)).toBe(true);
     expect(empty).toContain('tests="0" failures="0" errors="0"');
   });

@@ -47,7 +47,7 @@ describe('renderGateTable', () => {
 
   it('prints only the summary for an empty shard', async () => {
     const { report } = await mixedReport();
-    const empty = { ...report, passed: true, exit_code: 0, cost: '0', results: [], counts: { total: 0, passed: 0, failed: 0, errored: 0, timed_out: 0, interrupted: 0 } };
+    const empty = { ...report, passed: true, exit_code: 0, cost: '0', results: [], counts: { total: 0, passed: 0, failed: 0, errored: 0, timed_out: 0, interrupted: 0, reused: 0 } };
     expect(renderGateTable(empty, { color: false, columns: 80 })).toBe('0/0 passed, threshold 0.80, total cost 0\n');
     expect(gateSummaryLine(empty)).toBe('0/0 passed, threshold 0.80, total cost 0');
   });
