@@ -19,9 +19,9 @@ const LAYERS: Array<[layer: number, members: string[]]> = [
   [0, ['errors.ts', 'exit-codes.ts', 'clock.ts', 'io.ts', 'version.ts', 'commander.ts', 'text.ts', 'money.ts', 'duration.ts', 'validate.ts', 'util/']],
   // The only code that knows URLs.
   [1, ['api/']],
-  // What commands share: settings, images, evaluation requests and polling, the run's context,
+  // What commands share: settings, the cache folder, images, evaluation requests and polling, the run's context,
   // and the drawing of API records (render/ only draws records; evaluations/wait prints them).
-  [2, ['config/', 'images/', 'evaluations/', 'render/', 'context.ts', 'progress.ts', 'submission.ts', 'poll.ts', 'idempotency.ts', 'failure-codes.ts']],
+  [2, ['config/', 'cache/', 'images/', 'evaluations/', 'render/', 'context.ts', 'progress.ts', 'submission.ts', 'poll.ts', 'idempotency.ts', 'failure-codes.ts']],
   // Bigger features built on those.
   [3, ['gate/', 'report/', 'sandbox/', 'project/']],
   [4, ['commands/']],
