@@ -322,7 +322,7 @@ async function checkBalance(ctx: Context, price: PriceInfo | undefined, count: n
   throw new AuthError(
     `balance ${money(info.balance)} is below the ${money(info.needed)} needed for ${plural(count, 'new evaluation')} (${price.price} each); nothing was sent`,
     {
-      code: 'insufficient_balance',
+      code: 'INSUFFICIENT_BALANCE',
       hint: 'top up at app.runflow.io/settings/billing, or gate fewer images (--shard, --max-failures); --no-balance-check skips this check',
       details: { balance: info.balance, needed: info.needed, evaluations: count, price: price.price, currency: unit },
     },

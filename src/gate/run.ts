@@ -267,7 +267,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
           opts.debug?.(`${p.input.display}: not submitted, --max-failures ${opts.maxFailures} reached`);
           // The reason travels as the result's error, exit code 1: the failures that stopped the
           // gate decide its exit code, here and in `gate merge`, not the images never sent.
-          const error = { code: 'max_failures', message: `not submitted: ${failures} images had failed or errored (--max-failures ${opts.maxFailures})`, exit_code: ExitCode.GateFailed };
+          const error = { code: 'MAX_FAILURES', message: `not submitted: ${failures} images had failed or errored (--max-failures ${opts.maxFailures})`, exit_code: ExitCode.GateFailed };
           const decided = lastRecord
             ? decideResult({ image: p.input.display, threshold: p.threshold, evaluation: lastRecord, state: 'terminal', previousIds: previousIds.slice(0, -1) })
             : decideResult({ image: p.input.display, threshold: p.threshold, state: 'stopped', error });
