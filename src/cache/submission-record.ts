@@ -57,6 +57,12 @@ export class SubmissionRecord {
   #ready?: Promise<void>;
   readonly #namespace: RecordNamespace;
   readonly #pending = new Set<Promise<boolean>>();
+  /**
+   * Entries this instance wrote. A run does not reuse its own: two inputs of one gate with the
+   * same content are posted as before (the service's idempotency gives both the one evaluation),
+   * so "reused" means "paid for by an earlier run", never "a duplicate in this one".
+   */
+  readonly #written = new Set<string>();
 
   constructor(
     readonly cacheDir: string,
@@ -69,6 +75,7 @@ export class SubmissionRecord {
   /** The evaluation id recorded for this key, if any. */
   async get(key: RecordKey): Promise<string | undefined> {
     const digest = entryDigest(key);
+    if (this.#written.has(digest)) return undefined;
     const shard = await this.#shard(digest);
     return shard.get(digest);
   }
@@ -94,6 +101,7 @@ export class SubmissionRecord {
   async set(key: RecordKey, evaluationId: string): Promise<boolean> {
     if (!VALID_ID.test(evaluationId)) return false;
     const digest = entryDigest(key);
+    this.#written.add(digest);
     try {
       await this.#prepareDir();
       // One write() of the whole line on an O_APPEND descriptor: see the module comment.

@@ -25,7 +25,9 @@ async function gate(opts: FakeApiOptions, inputs: string[], extra: string[] = []
   if (durations) api.setOutcome((_body, i) => ({ durationMs: durations(i) }));
   const env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir() };
   const started = Date.now();
-  const r = await runCli(['gate', ...inputs, '--task-type', 't', '--json', ...extra], env);
+  // --no-balance-check: the balance preflight's two reads (price, balance) go out before the
+  // gate's request budget paces anything; these tests measure that pacing (spend.test.ts the check).
+  const r = await runCli(['gate', ...inputs, '--task-type', 't', '--json', '--no-balance-check', ...extra], env);
   return { r, api, took: Date.now() - started, doc: JSON.parse(r.stdout || '{}') };
 }
 
