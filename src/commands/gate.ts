@@ -8,6 +8,7 @@ import { SANDBOX_IDS_HINT, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { buildComparedReport } from '../gate/baseline.js';
 import { loadBaseline, type BaselineFlags } from '../gate/baseline-file.js';
+import { parseRepeatFlags, type RepeatFlags, type RepeatOptions } from '../gate/repeats.js';
 import { invalidMediaResult, withClientRef } from '../gate/decide.js';
 import { mergeReports } from '../gate/merge.js';
 import { prepareReportTargets, writeReports, type ReportTargets } from '../gate/outputs.js';
@@ -26,7 +27,7 @@ import { fetchJobClasses } from '../api/job-classes.js';
 import { addSubmitFlags, type SubmitFlags } from '../evaluations/submit-flags.js';
 import { DEFAULT_TIMEOUT } from '../evaluations/wait.js';
 
-interface GateFlags extends SubmitFlags, ReportTargets, BaselineFlags {
+interface GateFlags extends SubmitFlags, ReportTargets, BaselineFlags, RepeatFlags {
   manifest?: string;
   id?: string[];
   threshold?: string;
@@ -236,21 +237,21 @@ async function lookupBalance(ctx: Context, price: PriceInfo, count: number): Pro
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** The record this gate reads and writes, and what it will spend: none of it needs a key. */
-async function spendOf(ctx: Context, planned: PlannedInput[], flags: GateFlags, settings: { baseUrl: string; orgId?: string }) {
+async function spendOf(ctx: Context, planned: PlannedInput[], flags: GateFlags, settings: { baseUrl: string; orgId?: string }, repeat: RepeatOptions) {
   const { planSpend } = await import('../gate/spend.js');
   const { SubmissionRecord } = await import('../cache/submission-record.js');
   const cacheDir = ctx.cacheDir();
   const record = cacheDir === undefined ? undefined : new SubmissionRecord(cacheDir, settings);
   // Whatever way the command ends (Ctrl-C included), what was submitted is recorded first.
   if (record) ctx.onDispose(() => record.flush());
-  return { record, cacheDir, spend: await planSpend(planned, { record, resubmit: flags.resubmit }) };
+  return { record, cacheDir, spend: await planSpend(planned, { record, resubmit: flags.resubmit, evaluationsPerInput: () => repeat.runs }) };
 }
 
-async function runDryRun(ctx: Context, planned: PlannedInput[], flags: GateFlags): Promise<number> {
+async function runDryRun(ctx: Context, planned: PlannedInput[], flags: GateFlags, repeat: RepeatOptions): Promise<number> {
   const submits = planned.filter((p) => p.input.kind === 'submit');
   const jobClass = flags.jobClass ?? 'standard';
   const settings = await ctx.apiSettings({ requireKey: false });
-  const { spend } = await spendOf(ctx, planned, flags, settings);
+  const { spend } = await spendOf(ctx, planned, flags, settings, repeat);
   let price: PriceInfo = { job_class: jobClass, price: null, currency: null };
   let priceKnown = false;
   try {
@@ -271,6 +272,7 @@ async function runDryRun(ctx: Context, planned: PlannedInput[], flags: GateFlags
     ctx.json({
       dry_run: true,
       evaluations: spend.newEvaluations,
+      ...(repeat.runs > 1 ? { runs: repeat.runs } : {}),
       job_class: price.job_class,
       price: price.price,
       currency: price.currency,
@@ -285,7 +287,7 @@ async function runDryRun(ctx: Context, planned: PlannedInput[], flags: GateFlags
   const existing = planned.filter((p) => p.input.kind === 'id').length;
   const broken = planned.filter((p) => p.input.kind === 'invalid').length;
   const reusedNote = spend.reused ? `, ${spend.reused} already evaluated (reused from the cache, not paid again)` : '';
-  ctx.out(`dry run: ${plural(spend.newEvaluations, 'evaluation')} to submit${reusedNote}${existing ? `, ${existing} existing to gate` : ''}${broken ? `, ${broken} invalid file${broken === 1 ? '' : 's'} that will fail the gate` : ''}`);
+  ctx.out(`dry run: ${plural(spend.newEvaluations, 'evaluation')} to submit${repeat.runs > 1 ? ` (at most ${repeat.runs} runs per image)` : ''}${reusedNote}${existing ? `, ${existing} existing to gate` : ''}${broken ? `, ${broken} invalid file${broken === 1 ? '' : 's'} that will fail the gate` : ''}`);
   const label = { id: 'existing', submit: 'submit  ', invalid: 'invalid ' } as const;
   for (const p of planned) ctx.out(`  ${label[p.input.kind]}  ${p.input.display}${p.prepared ? `  (${p.prepared.spec.taskType})` : ''}  threshold ${p.threshold}`);
   ctx.out(price.price !== null ? `price: ${price.price}${price.currency ? ` ${price.currency}` : ''} per evaluation (${price.job_class}); total ${total}` : `price: unknown for job class ${price.job_class}`);
@@ -347,12 +349,13 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, 
   const retryFailed = wholeNumberFlag(flags.retryFailed, '--retry-failed', 0, 10, 1);
   const maxFailures = flags.maxFailures === undefined ? undefined : wholeNumberFlag(flags.maxFailures, '--max-failures', 1, 1_000_000, 1);
   if (flags.maxCost !== undefined && !/^\d+(\.\d+)?$/.test(flags.maxCost.trim())) throw new UsageError(`--max-cost must be a non-negative decimal amount (got ${JSON.stringify(flags.maxCost)})`);
+  const repeat = parseRepeatFlags(flags);
   const baseline = await loadBaseline(flags);
   const { planned, skipped } = await planInputs(ctx, images, flags, threshold, imagesFrom);
   await prepareReportTargets(flags);
   reportSkipped(ctx, skipped);
   reportInvalid(ctx, planned);
-  if (flags.dryRun) return runDryRun(ctx, planned, flags);
+  if (flags.dryRun) return runDryRun(ctx, planned, flags, repeat);
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
   const decorate = (report: GateReport): GateReport => {
     if (skipped.length) report.skipped = skipped.map((f) => f.path);
@@ -374,7 +377,7 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, 
   const settings = await ctx.apiSettings();
   const client = await ctx.client(settings);
   const deadline = ctx.clock.now() + timeoutMs;
-  const { record, cacheDir, spend } = await spendOf(ctx, planned, flags, settings);
+  const { record, cacheDir, spend } = await spendOf(ctx, planned, flags, settings, repeat);
   const balanceCheck = flags.balanceCheck !== false && spend.newEvaluations > 0;
   if (flags.maxCost !== undefined || balanceCheck) {
     const jobClass = flags.jobClass ?? 'standard';
@@ -391,6 +394,7 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, 
     if (balanceCheck) await checkBalance(ctx, price, spend.newEvaluations);
   }
   const { runGate } = await import('../gate/run.js');
+  const { runRepeated } = await import('../gate/repeat-run.js');
   const { AssetCache } = await import('../images/asset-cache.js');
   const needDetail = Boolean(flags.report || flags.junit);
   const state = (s: { done: number; total: number; inFlight: number; passed: number }) => `gate: ${s.done}/${s.total} done, ${s.passed} passed, ${s.inFlight} in flight`;
@@ -401,7 +405,7 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, 
     : ctx.stderrDecorations
       ? await startProgress(ctx, first)
       : startProgressLines(first, { clock: ctx.clock, write: (line) => ctx.err(line) });
-  const outcome = await runGate(runnable, {
+  const outcome = await runRepeated(runnable, {
     client,
     clock: ctx.clock,
     signal: ctx.signal,
@@ -420,7 +424,7 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, 
     fetchEvaluation: (id, embed, signal, onResponse) => fetchEvaluation(ctx, id, embed, signal, onResponse),
     onProgress: (s) => progress.update(state(s)),
     debug: (line) => ctx.debug(line),
-  }).finally(() => progress.stop());
+  }, repeat, runGate).finally(() => progress.stop());
   await record?.flush();
 
   if (outcome.fatal) throw outcome.fatal;
@@ -541,6 +545,9 @@ export function registerGate(program: Command, ctx: Context): void {
     .option('--max-cost <amount>', 'refuse before sending when price × new evaluations exceeds this')
     .option('--max-failures <n>', 'stop submitting once this many images have failed or errored (the rest are not_submitted)')
     .option('--no-balance-check', 'do not read the balance before submitting')
+    .option('--runs <n>', 'evaluate each submitted image n times (1-5) and judge the aggregate (default 1)')
+    .option('--aggregate <how>', 'how the runs\' scores combine: median, mean or min (default median)')
+    .option('--runs-within <m>', 'spend the further runs only on images whose first score is within m of their threshold')
     .option('--quiet', 'no progress on stderr (a spinner on a terminal, a line every 10 s in logs)')
     .addHelpText(
       'after',

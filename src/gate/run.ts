@@ -23,6 +23,8 @@ export interface PlannedInput {
   input: GateInput;
   prepared?: PreparedSubmission;
   threshold: number;
+  /** Appended to the submission's idempotency key: `-run2` for the second of --runs (none for the first). */
+  keySuffix?: string;
 }
 
 export interface GateRunOptions {
@@ -282,7 +284,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
           forceUpload: opts.forceUpload,
           resubmit: opts.resubmit && attempt === 0,
           // A resubmission gets its own key, derived so that rerunning the gate resumes it too.
-          keySuffix: attempt > 0 ? `-retry${attempt}` : undefined,
+          keySuffix: `${p.keySuffix ?? ''}${attempt > 0 ? `-retry${attempt}` : ''}` || undefined,
           signal: runSignal,
         });
         const reuse: ReuseOptions = {

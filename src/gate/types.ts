@@ -30,6 +30,17 @@ export interface GateResult {
   delta?: number | null;
   /** With --baseline and --max-drop: the score fell by more than the bound, or a pass became a fail. */
   regressed?: boolean;
+  /** With --runs N > 1: every evaluation of this image, in run order (score and cost above are the aggregate and the sum). */
+  runs?: RunSummary[];
+}
+
+/** One run of an image evaluated several times (SPEC §5). */
+export interface RunSummary {
+  evaluation_id: string | null;
+  status_code: string | null;
+  overall_passed: boolean | null;
+  weighted_pass_rate: number | null;
+  cost: string | null;
 }
 
 /** The baseline side of one result (SPEC §5). */

@@ -21,6 +21,7 @@ import {
   headline,
   isRelativeLocalPath,
   scoreOf,
+  spreadText,
   tally,
 } from './verdict.js';
 
@@ -84,6 +85,8 @@ function annotationMessage(result: GateResult, extra: GateResultExtra | undefine
   // The change since the baseline (a regression is already in the first line).
   const change = result.regressed === true ? '' : changeText(result, reportThreshold);
   if (change) lines.push(`Change: ${change}`);
+  const spread = spreadText(result, reportThreshold);
+  if (spread) lines.push(`Runs: ${result.runs!.length}, scores ${spread}`);
   const issues = cleanIssues(result.top_issues);
   if (issues.length > 0) lines.push(`Top issues: ${issues.slice(0, 5).map((i) => truncate(i, 200)).join('; ')}`);
   const judges = Array.isArray(extra?.evaluation?.judges) ? extra.evaluation.judges : [];
@@ -185,7 +188,7 @@ function tableRow(result: GateResult, reportThreshold: number, withChange: boole
   const cells = [
     truncate(displayImage(result.image), 200),
     classifyResult(result),
-    formatScore(scoreOf(result), threshold),
+    spreadText(result, reportThreshold) ? `${formatScore(scoreOf(result), threshold)} (runs ${spreadText(result, reportThreshold)})` : formatScore(scoreOf(result), threshold),
     formatThreshold(threshold),
     truncate(headline(result, reportThreshold), 300),
     oneLine(String(result.evaluation_id ?? '')),

@@ -20,6 +20,7 @@ import {
   describeResult,
   formatDelta,
   regressionText,
+  spreadText,
   displayImage,
   effectiveThreshold,
   formatScore,
@@ -314,6 +315,7 @@ function renderCard(result: GateResult, extra: GateResultExtra | undefined, thum
     result.error ? fact('Error', `${oneLine(String(result.error.code ?? 'error'))}: ${oneLine(String(result.error.message ?? ''))}`) : '',
     fact('Evaluation', evaluationId || '—'),
     fact('Cost', oneLine(String(result.cost ?? '')) || '—'),
+    runsFact(result, reportThreshold),
     Array.isArray(result.previous_ids) && result.previous_ids.length > 0
       ? fact('Earlier attempts', result.previous_ids.map((id) => oneLine(String(id))).join(', '))
       : '',
@@ -337,13 +339,22 @@ function renderCard(result: GateResult, extra: GateResultExtra | undefined, thum
     `<h2 data-testid="image">${escapeHtml(shownImage)}</h2>`,
     `<p class="verdict-line"><span class="badge ${badge.css}" data-testid="verdict" title="${escapeHtml(badge.explain)}">${badge.label}</span> ` +
       `<span data-testid="reason">${escapeHtml(describeResult(result, reportThreshold))}</span></p>`,
-    renderScoreBar(score, threshold),
+    renderScoreBar(score, threshold, spreadText(result, reportThreshold)),
     renderChange(result, reportThreshold),
     `<dl class="facts">${facts.filter(Boolean).join('')}</dl>`,
     ...sections,
     '</div>',
     '</article>',
   ].join('\n');
+}
+
+/** With --runs: how many, the spread, and each run's score in run order. */
+function runsFact(result: GateResult, reportThreshold: number): string {
+  if (!Array.isArray(result.runs) || result.runs.length < 2) return '';
+  const threshold = effectiveThreshold(result, reportThreshold);
+  const scores = result.runs.map((r) => (r && typeof r === 'object' && typeof r.weighted_pass_rate === 'number' ? formatScore(r.weighted_pass_rate, threshold) : '—'));
+  const spread = spreadText(result, reportThreshold);
+  return fact('Runs', `${result.runs.length}${spread ? ` (spread ${spread})` : ''}: ${scores.join(', ')}`);
 }
 
 /** `data-delta` and `data-regressed` on a card when the gate ran with --baseline. */
@@ -362,9 +373,9 @@ function renderChange(result: GateResult, reportThreshold: number): string {
 }
 
 /** A bar for the score with a mark at the threshold; widths are numbers we compute, never input. */
-function renderScoreBar(score: number | null, threshold: number): string {
+function renderScoreBar(score: number | null, threshold: number, spread = ''): string {
   const percent = (value: number) => (Math.min(1, Math.max(0, value)) * 100).toFixed(1);
-  const label = `score ${formatScore(score, threshold)} (threshold ${formatThreshold(threshold)})`;
+  const label = `score ${formatScore(score, threshold)}${spread ? `, runs ${spread}` : ''} (threshold ${formatThreshold(threshold)})`;
   const fill = score === null ? '' : `<div class="fill ${score >= threshold ? 'ok' : 'low'}" style="width:${percent(score)}%"></div>`;
   return (
     `<div class="score" data-testid="score"><span>${escapeHtml(label)}</span>` +

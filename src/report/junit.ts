@@ -19,6 +19,7 @@ import {
   regressionText,
   resultCode,
   scoreOf,
+  spreadText,
 } from './verdict.js';
 
 const SUITE_NAME = 'runflow-eval gate';
@@ -124,6 +125,15 @@ function systemOut(result: GateResult, reportThreshold: number): string {
   }
   const change = changeText(result, reportThreshold);
   if (change) out.push(`change: ${change}`);
+  if (Array.isArray(result.runs) && result.runs.length > 1) {
+    const spread = spreadText(result, reportThreshold);
+    out.push(`runs: ${result.runs.length}${spread ? `, scores ${spread}` : ''}`);
+    for (const run of result.runs) {
+      if (!run || typeof run !== 'object') continue;
+      const score = typeof run.weighted_pass_rate === 'number' ? formatScore(run.weighted_pass_rate, threshold) : '—';
+      out.push(`  ${oneLine(String(run.evaluation_id ?? '(none)'))}: ${oneLine(String(run.status_code ?? '(unknown)'))}, score ${score}, verdict ${run.overall_passed === true ? 'passed' : run.overall_passed === false ? 'failed' : '(none)'}`);
+    }
+  }
   return out.join('\n');
 }
 

@@ -19,6 +19,7 @@ import {
   formatThreshold,
   headline,
   scoreOf,
+  spreadText,
   type Verdict,
 } from './verdict.js';
 
@@ -63,12 +64,17 @@ function toRow(result: GateResult, reportThreshold: number): Row {
   const threshold = effectiveThreshold(result, reportThreshold);
   return {
     image: displayImage(result.image),
-    score: formatScore(scoreOf(result), threshold),
+    // With --runs, the spread of the runs beside the aggregate: `0.82 (0.78–0.85)`.
+    score: withSpread(formatScore(scoreOf(result), threshold), spreadText(result, reportThreshold)),
     change: changeCell(result),
     verdict: classifyResult(result),
     detail: headline(result, reportThreshold),
     evaluationId: oneLine(String(result.evaluation_id ?? '')) || '—',
   };
+}
+
+function withSpread(score: string, spread: string): string {
+  return spread ? `${score} (${spread})` : score;
 }
 
 export function renderGateTable(report: GateReport, opts: GateTableOptions): string {

@@ -235,3 +235,22 @@ export function changeText(result: GateResult, reportThreshold: number): string 
   const verdict = result.baseline.passed === true ? 'passed' : 'did not pass';
   return `baseline ${was} (${verdict})${delta === null ? '' : `, change ${formatDelta(delta)}`}`;
 }
+
+/** Lowest and highest score among a result's runs (--runs N > 1), or null with fewer than two runs or no scores. */
+export function spreadOf(result: GateResult): { min: number; max: number; runs: number } | null {
+  const runs = Array.isArray(result.runs) ? result.runs : null;
+  if (!runs || runs.length < 2) return null;
+  const scores = runs
+    .map((r) => (r && typeof r === 'object' ? r.weighted_pass_rate : null))
+    .filter((s): s is number => typeof s === 'number' && Number.isFinite(s));
+  if (scores.length === 0) return null;
+  return { min: Math.min(...scores), max: Math.max(...scores), runs: runs.length };
+}
+
+/** `0.78–0.85` over a result's runs, or '' when it has no spread to show. */
+export function spreadText(result: GateResult, reportThreshold: number): string {
+  const spread = spreadOf(result);
+  if (!spread) return '';
+  const threshold = thresholdOf(result, reportThreshold);
+  return `${formatScore(spread.min, threshold)}–${formatScore(spread.max, threshold)}`;
+}

@@ -1,0 +1,78 @@
+import { aggregateRuns, earnsMoreRuns, runKeySuffix, type RepeatOptions } from './repeats.js';
+import type { GateRunOptions, GateRunOutcome, PlannedInput } from './run.js';
+import type { GateResult, GateResultExtra } from './types.js';
+
+type RunGate = (planned: PlannedInput[], opts: GateRunOptions) => Promise<GateRunOutcome>;
+
+/**
+ * Runs the gate with `--runs N` (SPEC §3 gate "Repeats"): each submitted input becomes N
+ * evaluations for the scheduler (run k keyed `<key>-run<k>`, so a rerun resumes every run), and
+ * each input's runs are folded back into one result, in input order. Inputs that are not
+ * submitted (`--id`) are gated once.
+ *
+ * With --runs-within the first runs go alone; only inputs whose first score lands within the
+ * margin of their threshold get the further runs, in a second pass.
+ */
+export async function runRepeated(planned: PlannedInput[], opts: GateRunOptions, repeat: RepeatOptions, runGate: RunGate): Promise<GateRunOutcome> {
+  if (repeat.runs <= 1) return runGate(planned, opts);
+  const repeats = (p: PlannedInput) => p.input.kind === 'submit';
+  /** For each input, where its runs sit in the outcomes, in run order: [pass, index]. */
+  const slots: Array<Array<[pass: number, index: number]>> = planned.map(() => []);
+  const passes: GateRunOutcome[] = [];
+
+  const expand = (runsFor: (p: PlannedInput, i: number) => number[]) => {
+    const list: PlannedInput[] = [];
+    planned.forEach((p, i) => {
+      for (const k of runsFor(p, i)) {
+        slots[i]!.push([passes.length, list.length]);
+        list.push(k > 1 ? { ...p, keySuffix: runKeySuffix(k) } : p);
+      }
+    });
+    return list;
+  };
+  const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, j) => from + j);
+
+  if (repeat.within === undefined) {
+    passes.push(await runGate(expand((p) => range(1, repeats(p) ? repeat.runs : 1)), opts));
+  } else {
+    passes.push(await runGate(expand(() => [1]), opts));
+    const first = passes[0]!;
+    if (!first.interrupted && !first.fatal) {
+      const more = expand((p, i) => (repeats(p) && earnsMoreRuns(first.results[i]!, repeat.within) ? range(2, repeat.runs) : []));
+      if (more.length) {
+        opts.debug?.(`--runs-within ${repeat.within}: ${more.length} further evaluations for images near their threshold`);
+        passes.push(await runGate(more, opts));
+      }
+    }
+  }
+
+  const results: GateResult[] = [];
+  const exitCodes: number[] = [];
+  const extras: GateResultExtra[] = [];
+  planned.forEach((p, i) => {
+    const runs = slots[i]!.map(([pass, index]) => ({
+      result: passes[pass]!.results[index]!,
+      exitCode: passes[pass]!.exitCodes[index]!,
+      extra: passes[pass]!.extras[index]!,
+    }));
+    if (!repeats(p)) {
+      results.push(runs[0]!.result);
+      exitCodes.push(runs[0]!.exitCode);
+      extras.push(runs[0]!.extra);
+      return;
+    }
+    const folded = aggregateRuns(runs, repeat.aggregate);
+    results.push(folded.result);
+    exitCodes.push(folded.exitCode);
+    extras.push(runs[folded.representative]!.extra);
+  });
+  return {
+    ...passes[0]!,
+    results,
+    exitCodes,
+    extras,
+    submittedIds: passes.flatMap((o) => o.submittedIds),
+    interrupted: passes.some((o) => o.interrupted),
+    fatal: passes[0]!.fatal,
+  };
+}

@@ -1,0 +1,177 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeApi } from '../helpers/fake-api.js';
+import { runCli, tempDir } from '../helpers/run-cli.js';
+
+/**
+ * `--runs N`, `--aggregate`, `--runs-within` (SPEC §3 gate "Repeats") against the fake. Each
+ * image's runs get the scores of `plan[name]` in the order the fake creates them, so the
+ * aggregate does not depend on which run the scheduler sends first.
+ */
+
+const KEY = 'test-key';
+let api: FakeApi;
+let env: Record<string, string>;
+let plan: Record<string, Array<{ score: number; verdict?: boolean; failure?: string }>>;
+let created: Record<string, number>;
+
+const url = (name: string) => `https://img.example.com/${name}.png`;
+const nameOf = (image: string) => /\/([^/]+)\.png$/.exec(image)?.[1] ?? '';
+const posts = (name: string) => api.find('POST', '/v1/evaluations').filter((r) => JSON.parse(r.body).generated_image_url === url(name));
+const keysOf = (name: string) => [...new Set(posts(name).map((r) => r.headers['idempotency-key']))];
+
+beforeAll(async () => {
+  api = await FakeApi.start();
+});
+afterAll(async () => {
+  await api.close();
+});
+beforeEach(() => {
+  api.reset();
+  plan = {};
+  created = {};
+  api.setOutcome((body: { generated_image_url: string }) => {
+    const name = nameOf(body.generated_image_url);
+    const n = created[name] ?? 0;
+    created[name] = n + 1;
+    const step = plan[name]?.[n] ?? { score: 0.9 };
+    if (step.failure) return { status_code: 'failed', failure_code: step.failure, overall_passed: null, weighted_pass_rate: null, durationMs: 60 };
+    return { overall_passed: step.verdict ?? true, weighted_pass_rate: step.score, top_issues: [`score ${step.score}`], durationMs: 60 };
+  });
+  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir(), RUNFLOW_CACHE_DIR: tempDir() };
+});
+
+describe('gate --runs', () => {
+  it('--runs 3 evaluates each image three times with -run<k> keys and judges the median by default', async () => {
+    plan = { a: [{ score: 0.6 }, { score: 0.9 }, { score: 0.84 }] };
+    const r = await runCli(['gate', url('a'), '--task-type', 't', '--threshold', '0.8', '--runs', '3', '--json'], env);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const res = doc.results[0];
+    expect(res).toMatchObject({ weighted_pass_rate: 0.84, passed: true, overall_passed: true, status_code: 'completed', cost: '1.200000' });
+    expect(res.runs).toHaveLength(3);
+    expect(Object.keys(res.runs[0])).toEqual(['evaluation_id', 'status_code', 'overall_passed', 'weighted_pass_rate', 'cost']);
+    expect(res.runs.map((x: { weighted_pass_rate: number }) => x.weighted_pass_rate).sort()).toEqual([0.6, 0.84, 0.9]);
+    // The result names the run nearest the aggregate.
+    expect(res.evaluation_id).toBe(res.runs.find((x: { weighted_pass_rate: number }) => x.weighted_pass_rate === 0.84).evaluation_id);
+    const keys = keysOf('a');
+    expect(keys).toHaveLength(3);
+    const base = keys.find((k) => !/-run\d$/.test(k!))!;
+    expect(keys.sort()).toEqual([base, `${base}-run2`, `${base}-run3`].sort());
+    expect(doc.cost).toBe('1.200000');
+  });
+
+  it('--aggregate mean and min judge the same runs differently', async () => {
+    const scores = [{ score: 0.6 }, { score: 0.9 }, { score: 0.84 }];
+    plan = { a: scores };
+    const mean = await runCli(['gate', url('a'), '--task-type', 't', '--threshold', '0.8', '--runs', '3', '--aggregate', 'mean', '--json'], env);
+    expect(mean.code).toBe(1);
+    expect(JSON.parse(mean.stdout).results[0]).toMatchObject({ weighted_pass_rate: 0.78, passed: false });
+
+    // Fresh evaluations for the same image, with the same scores again.
+    created = {};
+    const min = await runCli(['gate', url('a'), '--task-type', 't', '--threshold', '0.5', '--runs', '3', '--aggregate', 'min', '--json', '--resubmit'], { ...env, RUNFLOW_CACHE_DIR: tempDir() });
+    expect(min.code).toBe(0);
+    expect(JSON.parse(min.stdout).results[0]).toMatchObject({ weighted_pass_rate: 0.6, passed: true });
+  });
+
+  it('passes only when more than half of the runs passed their verdict', async () => {
+    plan = { a: [{ score: 0.95, verdict: false }, { score: 0.95, verdict: false }, { score: 0.95 }] };
+    const r = await runCli(['gate', url('a'), '--task-type', 't', '--runs', '3', '--json'], env);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).results[0]).toMatchObject({ weighted_pass_rate: 0.95, overall_passed: false, passed: false });
+  });
+
+  it('needs more than half of its runs completed, or it is an error (exit 3)', async () => {
+    plan = {
+      ok: [{ score: 0.9 }, { score: 0.9, failure: 'processing_failed' }, { score: 0.8 }],
+      bad: [{ score: 0.9 }, { score: 0, failure: 'processing_failed' }, { score: 0, failure: 'invalid_media' }],
+    };
+    const r = await runCli(['gate', url('ok'), url('bad'), '--task-type', 't', '--runs', '3', '--json'], env);
+    expect(r.code).toBe(3);
+    const [ok, bad] = JSON.parse(r.stdout).results;
+    expect(ok).toMatchObject({ passed: true, status_code: 'completed', weighted_pass_rate: 0.85 });
+    expect(bad).toMatchObject({ passed: false, status_code: 'failed' });
+    expect(['processing_failed', 'invalid_media']).toContain(bad.failure_code);
+    expect(bad.runs.filter((x: { status_code: string }) => x.status_code === 'failed')).toHaveLength(2);
+  });
+
+  it('--runs-within spends the further runs only on images whose first score is near their threshold', async () => {
+    plan = {
+      near: [{ score: 0.82 }, { score: 0.7 }, { score: 0.75 }],
+      high: [{ score: 0.99 }],
+      low: [{ score: 0.3 }],
+    };
+    const r = await runCli(['gate', url('near'), url('high'), url('low'), '--task-type', 't', '--threshold', '0.8', '--runs', '3', '--runs-within', '0.05', '--json'], env);
+    expect(r.code).toBe(1);
+    expect([posts('near').length, posts('high').length, posts('low').length]).toEqual([3, 1, 1]);
+    const [near, high, low] = JSON.parse(r.stdout).results;
+    // The first run said 0.82; the median of 0.82, 0.7, 0.75 says it fails.
+    expect(near).toMatchObject({ weighted_pass_rate: 0.75, passed: false });
+    expect(near.runs).toHaveLength(3);
+    expect(high).toMatchObject({ weighted_pass_rate: 0.99, passed: true });
+    expect(high.runs).toHaveLength(1);
+    expect(low).toMatchObject({ weighted_pass_rate: 0.3, passed: false });
+  });
+
+  it('a rerun of --runs 3 creates nothing new', async () => {
+    plan = { a: [{ score: 0.7 }, { score: 0.8 }, { score: 0.9 }], b: [{ score: 0.9 }, { score: 0.9 }, { score: 0.9 }] };
+    const args = ['gate', url('a'), url('b'), '--task-type', 't', '--runs', '3', '--json'];
+    const first = await runCli(args, env);
+    expect(first.code).toBe(0);
+    expect(api.evaluations.size).toBe(6);
+    const again = await runCli(args, env);
+    expect(again.code).toBe(0);
+    expect(api.evaluations.size).toBe(6);
+    const ids = (out: string) => JSON.parse(out).results.flatMap((x: { runs: Array<{ evaluation_id: string }> }) => x.runs.map((y) => y.evaluation_id)).sort();
+    expect(ids(again.stdout)).toEqual(ids(first.stdout));
+  });
+
+  it('--dry-run and --max-cost count the most runs that can be made', async () => {
+    const dry = await runCli(['gate', url('a'), url('b'), '--task-type', 't', '--runs', '3', '--runs-within', '0.1', '--dry-run', '--json'], env);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dry_run: true, evaluations: 6, runs: 3, total: '2.400000' });
+    const human = await runCli(['gate', url('a'), url('b'), '--task-type', 't', '--runs', '3', '--dry-run'], env);
+    expect(human.stdout).toContain('6 evaluations to submit (at most 3 runs per image)');
+
+    const refused = await runCli(['gate', url('a'), url('b'), '--task-type', 't', '--runs', '3', '--max-cost', '2'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('6 evaluations');
+    expect(api.find('POST', '/v1/evaluations')).toHaveLength(0);
+  });
+
+  it('refuses bad --runs, --aggregate and --runs-within before sending', async () => {
+    for (const [argv, flag] of [
+      [['--runs', '6'], '--runs'],
+      [['--runs', '0'], '--runs'],
+      [['--runs', '2.5'], '--runs'],
+      [['--runs', '3', '--aggregate', 'max'], '--aggregate'],
+      [['--runs', '3', '--runs-within', '2'], '--runs-within'],
+      [['--runs-within', '0.1'], '--runs-within'],
+    ] as const) {
+      const r = await runCli(['gate', url('a'), '--task-type', 't', ...argv], env);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toContain(flag);
+    }
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('reports show the spread of the runs next to the aggregate', async () => {
+    plan = { a: [{ score: 0.78 }, { score: 0.85 }, { score: 0.82 }] };
+    const out = tempDir();
+    const summary = path.join(out, 'summary.md');
+    const r = await runCli(
+      ['gate', url('a'), '--task-type', 't', '--threshold', '0.9', '--runs', '3', '--junit', path.join(out, 'j.xml'), '--report', path.join(out, 'r.html')],
+      { ...env, GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('0.82 (0.78–0.85)');
+    expect(fs.readFileSync(summary, 'utf8')).toContain('0.82 (runs 0.78–0.85)');
+    expect(fs.readFileSync(path.join(out, 'r.html'), 'utf8')).toContain('3 (spread 0.78–0.85)');
+    const junit = new XMLParser({ ignoreAttributes: false }).parse(fs.readFileSync(path.join(out, 'j.xml'), 'utf8'));
+    expect(junit.testsuites.testsuite.testcase['system-out']).toContain('runs: 3, scores 0.78–0.85');
+    expect(r.stderr).toContain('Runs: 3, scores 0.78–0.85');
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { decideResult } from '../../src/gate/decide.js';
+import { aggregateRuns, aggregateScores, earnsMoreRuns, parseRepeatFlags, runKeySuffix } from '../../src/gate/repeats.js';
+
+function run(score: number | null, opts: { verdict?: boolean; status?: string; cost?: string; threshold?: number; state?: 'terminal' | 'pending' } = {}) {
+  return decideResult({
+    image: 'a.png',
+    threshold: opts.threshold ?? 0.8,
+    state: opts.state ?? 'terminal',
+    evaluation: {
+      id: `id-${score}-${Math.random()}`,
+      status_code: opts.status ?? 'completed',
+      overall_passed: opts.status && opts.status !== 'completed' ? null : (opts.verdict ?? true),
+      weighted_pass_rate: score,
+      cost: opts.cost ?? '0.10',
+      failure_code: opts.status === 'failed' ? 'processing_failed' : null,
+    } as never,
+  });
+}
+
+describe('repeats', () => {
+  it('aggregates: median (even counts average the middle two), mean, min, rounded', () => {
+    expect(aggregateScores([0.9, 0.6, 0.84], 'median')).toBe(0.84);
+    expect(aggregateScores([0.9, 0.6, 0.8, 0.7], 'median')).toBe(0.75);
+    expect(aggregateScores([0.1, 0.2, 0.2], 'mean')).toBe(0.166667);
+    expect(aggregateScores([0.9, 0.6], 'min')).toBe(0.6);
+    expect(aggregateScores([], 'median')).toBeNull();
+  });
+
+  it('keys: the first run keeps its key, run k adds -run<k>', () => {
+    expect([1, 2, 5].map(runKeySuffix)).toEqual(['', '-run2', '-run5']);
+  });
+
+  it('--runs-within: a completed first score within the margin of its threshold (inclusive) earns more runs', () => {
+    expect(earnsMoreRuns(run(0.85).result, 0.05)).toBe(true);
+    expect(earnsMoreRuns(run(0.75).result, 0.05)).toBe(true);
+    expect(earnsMoreRuns(run(0.86).result, 0.05)).toBe(false);
+    expect(earnsMoreRuns(run(null, { status: 'failed' }).result, 0.05)).toBe(false);
+    expect(earnsMoreRuns(run(0.2).result, undefined)).toBe(true);
+  });
+
+  it('folds runs: cost summed, runs listed, verdict by majority of all runs', () => {
+    const folded = aggregateRuns([run(0.9), run(0.82, { verdict: false }), run(null, { status: 'failed' })], 'median');
+    expect(folded.result).toMatchObject({ status_code: 'completed', weighted_pass_rate: 0.86, overall_passed: false, passed: false, cost: '0.30', failure_code: null });
+    expect(folded.exitCode).toBe(1);
+    expect(folded.result.runs!.map((r) => r.status_code)).toEqual(['completed', 'completed', 'failed']);
+  });
+
+  it('without a majority completed it is the worst unfinished run: pending beats failed', () => {
+    const folded = aggregateRuns([run(0.9), run(null, { status: 'failed' }), run(null, { status: 'pending', state: 'pending' })], 'median');
+    expect(folded.exitCode).toBe(6);
+    expect(folded.result).toMatchObject({ passed: false, status_code: 'pending', weighted_pass_rate: null });
+    expect(aggregateRuns([run(0.9), run(null, { status: 'failed' }), run(null, { status: 'failed' })], 'median').exitCode).toBe(3);
+  });
+
+  it('checks the flags', () => {
+    expect(parseRepeatFlags({})).toEqual({ runs: 1, aggregate: 'median', within: undefined });
+    expect(parseRepeatFlags({ runs: '3', aggregate: 'MIN', runsWithin: '0.1' })).toEqual({ runs: 3, aggregate: 'min', within: 0.1 });
+    expect(() => parseRepeatFlags({ runs: '6' })).toThrow(/--runs must be a whole number from 1 to 5/);
+    expect(() => parseRepeatFlags({ runsWithin: '0.1' })).toThrow(/--runs-within needs --runs 2 or more/);
+  });
+});
