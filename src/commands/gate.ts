@@ -556,6 +556,7 @@ Examples:
   $ runflow-eval gate renders/ --task-type product_photo --threshold 0.8
   $ runflow-eval gate 'renders/**/*.png' --task-type product_photo --junit junit.xml --report gate.html
   $ runflow-eval gate --manifest images.jsonl --json-file results.json --shard 2/4
+  $ runflow-eval gate renders/ --task-type product_photo --baseline main-gate.json --max-drop 0.05 --runs 3 --runs-within 0.05
   $ runflow-eval gate merge results/shard-*.json --junit junit.xml
   $ runflow-eval gate                    # settings from runflow-eval.config.yaml (see: runflow-eval init)
   $ runflow-eval gate fixtures --sandbox --task-type demo     # no key, no network`,
