@@ -72,6 +72,8 @@ export interface Pacer {
    * request down, so a long exponential backoff on top would only leave the service idle.
    */
   retryDelayAfter429?(attempt: number, response: PacedResponse): number | undefined;
+  /** The wait before retrying after a 5xx or a connection error (exponential, with jitter). */
+  retryDelay?(attempt: number): number;
 }
 
 export interface ClientOptions {
@@ -359,6 +361,8 @@ export class RunflowClient {
         if (pacer?.retryDelayAfter429 && response?.status === 429 && response.headers['retry-after'] === undefined) {
           const paced = pacer.retryDelayAfter429(counted, { method: p.method, path: p.description.path, status: 429, headers: response.headers });
           if (paced !== undefined) decision = { ...decision, delayMs: paced };
+        } else if (pacer?.retryDelay && response?.status !== 429 && response?.headers['retry-after'] === undefined) {
+          decision = { ...decision, delayMs: pacer.retryDelay(counted) };
         }
         const limit = underDeadline ? 'until the deadline' : `${counted + 1}/${maxAttempts}`;
         this.#log(`retrying ${label} in ${(decision.delayMs / 1000).toFixed(1)}s (${decision.reason}; attempt ${limit})`);

@@ -20,7 +20,7 @@ import { parseRetryAfter } from '../api/retry.js';
 
 export interface BudgetOptions {
   clock: Clock;
-  /** Requests per second to start with. @default 20 */
+  /** Requests per second to start with. @default 16 */
   initialRate?: number;
   /** @default 0.5 */
   minRate?: number;
@@ -29,18 +29,21 @@ export interface BudgetOptions {
   debug?: (line: string) => void;
 }
 
-/** Growth per second of steady demand, as a share of the rate: far from the ceiling, and near it. */
+/** Growth per second of steady demand, as a share of the rate. */
 const FAST_GROWTH = 1;
-const SLOW_GROWTH = 0.1;
+/** After a cut, the rate grows back at once to this share of the rate that failed. */
+const PLATEAU = 0.85;
 /** The deepest cut of the rate on a 429. */
 const DECREASE = 0.5;
 /** No growth this long after a cut: the cut must show its effect first. */
 const HOLD_MS = 1000;
 /**
- * The remembered ceiling rises with the square of the time since the last 429 (×1.75 after 5 s,
- * ×4 after 10 s), as TCP CUBIC's window does: a plateau near the rate that failed, then probing.
+ * The cap rises with the square of the time since the last 429 (0.95 of the failed rate after 5
+ * s, 1.25 after 10 s, 2.45 after 20 s), as TCP CUBIC's window does: a plateau near the rate that failed, then probing.
  */
-const CEILING_RISE_PER_S2 = 0.03;
+const CEILING_RISE_PER_S2 = 0.004;
+/** A 429 cuts the rate when at least this share of the last two seconds' answers were 429s. */
+const CUT_SHARE = 0.1;
 const BURST_SLOTS = 2;
 
 export class RequestBudget implements Pacer {
@@ -73,6 +76,7 @@ export class RequestBudget implements Pacer {
   /** Send times within the last second. */
   #recent: number[] = [];
   readonly #firstAt: number;
+  readonly #initial: number;
   #lastRead429At = -Infinity;
   /** What the last 429 on a submission meant. */
   #lastSubmit429: 'inflight' | 'rate' | undefined;
@@ -81,7 +85,8 @@ export class RequestBudget implements Pacer {
     this.#clock = opts.clock;
     this.#min = opts.minRate ?? 0.5;
     this.#max = opts.maxRate ?? 200;
-    this.#rate = Math.min(this.#max, Math.max(this.#min, opts.initialRate ?? 20));
+    this.#rate = Math.min(this.#max, Math.max(this.#min, opts.initialRate ?? 16));
+    this.#initial = this.#rate;
     this.#debug = opts.debug;
     this.#lastGrowthAt = this.#clock.now();
     this.#refilledAt = this.#lastGrowthAt;
@@ -199,6 +204,15 @@ export class RequestBudget implements Pacer {
     return 200;
   }
 
+  /**
+   * Retries of resets, lost answers and 5xx back off exponentially from a quarter of a second
+   * (0.25 s, 0.5 s, 1 s, … plus jitter, at most 32 s): the budget already spaces every request,
+   * and a whole second's wait per fault would leave the service's workers idle.
+   */
+  retryDelay(attempt: number): number {
+    return Math.min(32_000, 250 * 2 ** Math.max(0, Math.min(attempt - 1, 10)) + Math.floor(Math.random() * 250));
+  }
+
   /** Share of the answers of the last two seconds that were 429 (1 when there were few answers). */
   #recent429Share(now: number): number {
     this.#answers = this.#answers.filter((a) => a.at > now - 2000);
@@ -226,17 +240,19 @@ export class RequestBudget implements Pacer {
       else if (this.#consecutive429 > 1) this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(1000, 50 * (this.#consecutive429 - 1)));
       // The cut follows how many recent answers were 429s: a lone one among many successes (a
       // blip) barely slows us; a limit we keep exceeding halves the rate.
+      // A refusal of the first few requests, before anything was sent at pace, says nothing of a
+      // rate: the pause above is the back-off, the rate stays.
       const share = this.#recent429Share(now);
-      if (share >= 0.04 && now - this.#lastDecreaseAt >= 1000) {
-        const factor = Math.max(DECREASE, 1 - 2 * share);
-        // What we really sent over the last second decides the ceiling (the allowed rate may not
-        // have been used); in the first second there is no such measure.
-        if (now - this.#firstAt >= 1000) {
-          const sent = this.#recent.filter((t) => t > now - 1000).length;
-          this.#rate = Math.min(this.#rate, Math.max(this.#min, sent));
-        }
+      const sentLastSecond = this.#recent.filter((t) => t > now - 1000).length;
+      if (share >= CUT_SHARE && sentLastSecond >= 8 && now - this.#lastDecreaseAt >= 1000) {
+        // What we really sent over the last second (the allowed rate may not have been used)
+        // decides the ceiling; the new rate is what of it went through, a little less.
+        const window = Math.max(300, Math.min(1000, now - this.#firstAt));
+        const sentRate = (this.#recent.filter((t) => t > now - window).length * 1000) / window;
+        this.#rate = Math.min(this.#rate, Math.max(this.#min, sentRate));
         this.#ceiling = this.#rate;
         this.#ceilingAt = now;
+        const factor = Math.max(DECREASE, Math.min(0.9, (1 - share) * 0.9));
         this.#rate = Math.max(this.#min, this.#rate * factor);
         this.#lastDecreaseAt = now;
         this.#lastGrowthAt = now;
@@ -259,9 +275,14 @@ export class RequestBudget implements Pacer {
     this.#lastGrowthAt = now;
     if (now - this.#lastWaitAt > 1000 || now - this.#lastDecreaseAt < HOLD_MS) return;
     const since = (now - this.#ceilingAt) / 1000;
-    const ceiling = this.#ceiling * (1 + CEILING_RISE_PER_S2 * since * since);
-    const share = this.#rate < ceiling * 0.85 || this.#rate > ceiling * 1.15 ? FAST_GROWTH : SLOW_GROWTH;
-    this.#rate = Math.min(this.#max, this.#rate * (1 + share * Math.min(dt, 1)));
+    // Up to 85% of the rate that failed at once; that cap then rises with the square of the time
+    // without a 429 (a plateau first, then probing ever faster).
+    const cap = this.#ceiling * (PLATEAU + CEILING_RISE_PER_S2 * since * since);
+    if (this.#rate >= cap) return;
+    // Growth is for rates we use: never more than twice what went out in the last second.
+    const used = Math.max(this.#initial, 2 * this.#recent.filter((t) => t > now - 1000).length);
+    if (this.#rate >= used) return;
+    this.#rate = Math.min(this.#max, cap, used, this.#rate * (1 + FAST_GROWTH * Math.min(dt, 1)));
   }
 
   #readRateHeaders(headers: Record<string, string>, now: number): void {

@@ -66,6 +66,8 @@ export class CompletionModel {
   /** Lowest queue position found still `pending`: there are no more workers than that. */
   #workersAtMost = Infinity;
   #workersAtLeast = 1;
+  /** Some evaluation waited in a queue: the service has no more workers than seen busy at once. */
+  #queueSeen = false;
   #lastCompletionAt = 0;
   #finished = 0;
   #draining = false;
@@ -95,6 +97,17 @@ export class CompletionModel {
   /** Evaluations seen finishing so far. */
   get finished(): number {
     return this.#finished;
+  }
+
+  /**
+   * Evaluations to keep submitted so the service never idles: its workers plus a queue holding a
+   * few seconds of their work (at least as many again). Undefined until durations are known.
+   */
+  enoughInFlight(bufferMs = 4000): number | undefined {
+    const median = this.#quantile(0.5);
+    if (median === undefined || !this.#queueSeen) return undefined;
+    const perSecond = (this.#workers * 1000) / Math.max(50, median);
+    return this.#workers + Math.max(this.#workers, (perSecond * bufferMs) / 1000);
   }
 
   get workers(): number {
@@ -138,9 +151,11 @@ export class CompletionModel {
     if (status === 'pending' && now - t.acceptedAt > queuedAfter && index >= 0 && index < this.#workers) {
       // FIFO: everything ahead of it holds a worker, so there are at most `index` of them.
       this.#workersAtMost = Math.max(this.#workersAtLeast, index);
-      this.#setWorkers(Math.min(this.#workers, this.#workersAtMost));
+      this.#setWorkers(Math.min(this.#workers, Math.max(this.#workersAtLeast, index)));
       t.headSince = undefined;
     }
+    const submittedAt = typeof record.submitted_at === 'string' ? Date.parse(record.submitted_at) : NaN;
+    if (status === 'running' && typeof record.updated_at === 'string') this.#noteWait(Date.parse(record.updated_at) - submittedAt);
     if (status === 'running' && t.startedAt === undefined) {
       // The status changed at `updated_at` (server clock): that is when it left the queue.
       const updated = typeof record.updated_at === 'string' ? Date.parse(record.updated_at) : NaN;
@@ -167,6 +182,7 @@ export class CompletionModel {
     if (run === undefined || run > total + 1000) run = Number.isFinite(completed) && Number.isFinite(submitted) && completed >= submitted && completed - submitted <= total + 1000 ? completed - submitted : total;
     if (Number.isFinite(completed) && Number.isFinite(submitted) && completed >= submitted) {
       this.#startLag = Math.max(0, Math.min(this.#startLag, completed - submitted - run, 1000));
+      this.#noteWait(completed - submitted - run);
     }
     this.#durations.push(run);
     if (this.#durations.length > SAMPLES) this.#durations.shift();
@@ -175,6 +191,15 @@ export class CompletionModel {
     this.#intervals.push([end - run, end]);
     if (this.#intervals.length > 2 * SAMPLES) this.#intervals.shift();
     this.#raiseWorkersAtLeast(this.#overlapAt(end - run, end));
+  }
+
+  /** An evaluation waited `waitMs` between submission and start (server clock). */
+  #noteWait(waitMs: number): void {
+    if (this.#queueSeen || !Number.isFinite(waitMs) || !Number.isFinite(this.#startLag)) return;
+    if (waitMs <= this.#startLag + QUEUED_AFTER_MS) return;
+    this.#queueSeen = true;
+    // No more probing past what was seen busy at once.
+    this.#setWorkers(this.#workersAtLeast);
   }
 
   /** Most recorded run intervals covering one instant within [from, to]. */
@@ -197,7 +222,9 @@ export class CompletionModel {
     if (this.#workersAtMost < n) this.#workersAtMost = Infinity;
     // Every worker we thought of is busy at once: there may be more; look further (bounded by
     // what a pending evaluation told us).
-    const next = n >= this.#workers ? Math.min(this.#workersAtMost, Math.max(this.#workers, Math.ceil(n * 1.5))) : Math.max(this.#workers, n);
+    // Once a queue was seen, the most seen running at once is the count; before, look further.
+    const probe = this.#queueSeen || Number.isFinite(this.#workersAtMost) ? n : Math.ceil(n * 1.5);
+    const next = n >= this.#workers ? Math.min(this.#workersAtMost, Math.max(this.#workers, probe)) : Math.max(this.#workers, n);
     this.#setWorkers(next);
   }
 

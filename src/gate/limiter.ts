@@ -18,6 +18,8 @@ export class AdaptiveLimiter {
   #ceiling = Infinity;
   #ceilingAt = 0;
   #waiters: Array<() => void> = [];
+  /** What the service needs in flight to stay busy (workers plus a queue), when known. */
+  #enough = Infinity;
 
   constructor(opts: { initial: number; cap: number; clock?: Clock }) {
     this.cap = Math.max(1, opts.cap);
@@ -26,7 +28,18 @@ export class AdaptiveLimiter {
   }
 
   get limit(): number {
-    return this.#limit;
+    return Math.max(1, Math.min(this.#limit, this.#enough));
+  }
+
+  /**
+   * Against a queueing service, enough in flight keeps its queue fed; more only sends requests
+   * early (and leaves more running on Ctrl-C). Raising it wakes waiting submissions.
+   */
+  setEnough(n: number): void {
+    const next = Math.max(1, Math.ceil(n));
+    if (next === this.#enough) return;
+    this.#enough = next;
+    this.#wakeFree();
   }
 
   get active(): number {
@@ -35,7 +48,7 @@ export class AdaptiveLimiter {
 
   /** Resolves when a slot is free; the caller must call release() exactly once. */
   async acquire(signal?: AbortSignal): Promise<void> {
-    while (this.#active >= this.#limit) {
+    while (this.#active >= this.limit) {
       signal?.throwIfAborted();
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => {
@@ -87,7 +100,7 @@ export class AdaptiveLimiter {
 
   /** Wakes as many waiters as there are free slots, oldest first (not all: 1,000 waiting tasks). */
   #wakeFree(): void {
-    const free = Math.max(0, this.#limit - this.#active);
+    const free = Math.max(0, this.limit - this.#active);
     for (const wake of this.#waiters.splice(0, free)) wake();
   }
 }

@@ -181,6 +181,8 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
           latest.record = record;
           const terminal = isTerminal(record);
           model.observe(tracked, record, terminal);
+          const enough = model.enoughInFlight();
+          if (enough !== undefined) limiter.setEnough(enough);
           if (terminal) return record;
         } catch (err) {
           if (runSignal.aborted) throw runSignal.reason;

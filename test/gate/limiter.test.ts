@@ -143,15 +143,21 @@ describe('RequestBudget (one request rate for submissions and polls)', () => {
     expect(through).toBe(true);
   });
 
-  it('tells an in-flight refusal (429 + Retry-After on a submission) from a request-rate limit', () => {
+  it('tells an in-flight refusal (429 + Retry-After on a submission) from a request-rate limit', async () => {
     const clock = manualClock();
     const b = new RequestBudget({ clock });
+    // A second of requests at pace first: a 429 before that says nothing of a rate.
+    for (let i = 0; i < 16; i++) {
+      await take(b, clock);
+      b.afterAttempt(ok);
+    }
     const rate = b.rate;
     b.afterAttempt({ ...limited({ 'retry-after': '1' }, 'POST'), path: '/v1/evaluations' });
     expect(b.lastSubmit429WasInflight).toBe(true);
     expect(b.rate).toBe(rate);
     b.afterAttempt({ ...limited({}, 'POST'), path: '/v1/evaluations' });
     expect(b.lastSubmit429WasInflight).toBe(false);
+    b.afterAttempt({ ...limited({}, 'POST'), path: '/v1/evaluations' });
     expect(b.rate).toBeLessThan(rate);
   });
 
