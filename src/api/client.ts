@@ -73,7 +73,7 @@ export interface Pacer {
    */
   retryDelayAfter429?(attempt: number, response: PacedResponse): number | undefined;
   /** The wait before retrying after a 5xx or a connection error (exponential, with jitter). */
-  retryDelay?(attempt: number): number;
+  retryDelay?(attempt: number): number | undefined;
 }
 
 export interface ClientOptions {
@@ -362,7 +362,8 @@ export class RunflowClient {
           const paced = pacer.retryDelayAfter429(counted, { method: p.method, path: p.description.path, status: 429, headers: response.headers });
           if (paced !== undefined) decision = { ...decision, delayMs: paced };
         } else if (pacer?.retryDelay && response?.status !== 429 && response?.headers['retry-after'] === undefined) {
-          decision = { ...decision, delayMs: pacer.retryDelay(counted) };
+          const paced = pacer.retryDelay(counted);
+          if (paced !== undefined) decision = { ...decision, delayMs: paced };
         }
         const limit = underDeadline ? 'until the deadline' : `${counted + 1}/${maxAttempts}`;
         this.#log(`retrying ${label} in ${(decision.delayMs / 1000).toFixed(1)}s (${decision.reason}; attempt ${limit})`);

@@ -77,6 +77,8 @@ export class RequestBudget implements Pacer {
   #recent: number[] = [];
   readonly #firstAt: number;
   readonly #initial: number;
+  /** The service has answered at least once. */
+  #answered = false;
   #lastRead429At = -Infinity;
   /** What the last 429 on a submission meant. */
   #lastSubmit429: 'inflight' | 'rate' | undefined;
@@ -207,9 +209,11 @@ export class RequestBudget implements Pacer {
   /**
    * Retries of resets, lost answers and 5xx back off exponentially from a quarter of a second
    * (0.25 s, 0.5 s, 1 s, … plus jitter, at most 32 s): the budget already spaces every request,
-   * and a whole second's wait per fault would leave the service's workers idle.
+   * and a whole second's wait per fault would leave the service's workers idle. Until the service
+   * has answered once (it may be down or unreachable), the usual 1 s, 2 s, 4 s… apply.
    */
-  retryDelay(attempt: number): number {
+  retryDelay(attempt: number): number | undefined {
+    if (!this.#answered) return undefined;
     return Math.min(32_000, 250 * 2 ** Math.max(0, Math.min(attempt - 1, 10)) + Math.floor(Math.random() * 250));
   }
 
@@ -222,6 +226,7 @@ export class RequestBudget implements Pacer {
 
   afterAttempt(r: PacedResponse): void {
     const now = this.#clock.now();
+    this.#answered = true;
     this.#answers.push({ at: now, limited: r.status === 429 });
     if (this.#answers.length > 1024) this.#answers = this.#answers.filter((a) => a.at > now - 2000);
     if (r.method === 'GET') {
