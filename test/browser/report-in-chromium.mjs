@@ -38,7 +38,9 @@ async function main() {
   const jsonFile = path.join(OUT, 'gate.json');
 
   const gate = await runCli(['gate', 'fixtures', '--sandbox', '--task-type', 'demo', '--report', reportFile, '--json-file', jsonFile]);
-  check(gate.code === 1, `gate over the fixtures should exit 1 (some demo images fail), got ${gate.code}\n${gate.stderr}`);
+  // Some demo images fail the bar (exit 1), and the text file named .png is refused unsent, which
+  // outranks a low score (exit 3, SPEC §4).
+  check(gate.code === 3, `gate over the fixtures should exit 3 (not-an-image.png is not an image), got ${gate.code}\n${gate.stderr}`);
   if (!fs.existsSync(reportFile) || !fs.existsSync(jsonFile)) throw new Error(`gate wrote no report:\n${gate.stderr}`);
   const doc = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
 
@@ -68,6 +70,13 @@ function checkRows(rows, results) {
     const name = path.basename(result.image);
     check(row.visible, `row ${i + 1} (${name}) is not visible`);
     check(row.image.includes(name), `row ${i + 1} should be ${name}, shows "${row.image}"`);
+    if (result.error) {
+      // Refused before it was sent: no verdict, no score, no thumbnail; the page says why.
+      check(row.verdict === 'ERROR', `${name}: verdict should be ERROR, shows "${row.verdict}"`);
+      check(row.reason.includes(result.error.message), `${name}: the page should say "${result.error.message}", shows "${row.reason}"`);
+      check(row.thumbnail === null, `${name}: an input that is not an image should have no <img>`);
+      return;
+    }
     check(row.verdict === (result.passed ? 'PASS' : 'FAIL'), `${name}: verdict should be ${result.passed ? 'PASS' : 'FAIL'}, shows "${row.verdict}"`);
     check(/score \d/.test(row.score), `${name}: no score shown ("${row.score}")`);
     if (!result.passed) check(row.issues.length > 0 || row.judges > 0, `${name} failed but the page shows no issues or judges`);
@@ -121,6 +130,7 @@ const INSPECT = `(async () => {
       image: text(row, 'image'),
       verdict: text(row, 'verdict'),
       score: text(row, 'score'),
+      reason: text(row, 'reason'),
       issues: [...row.querySelectorAll('[data-testid="top-issues"] li')].map((li) => li.textContent.trim()),
       judges: row.querySelectorAll('[data-testid="judge-row"]').length,
       visible: rect.width > 0 && rect.height > 0 && style.visibility !== 'hidden' && style.display !== 'none',
