@@ -35,7 +35,7 @@ export interface RecordKey {
   /** The Idempotency-Key sent. */
   idempotencyKey: string;
   /**
-   * The key the request's content derives (src/idempotency.ts). It tells apart two different
+   * The key the request's content derives (src/evaluations/idempotency.ts). It tells apart two different
    * requests sent with the same user-chosen `--idempotency-key`: the service refuses the second
    * with a 409, so the record must not hand back the first one's evaluation for it.
    */

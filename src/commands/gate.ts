@@ -84,7 +84,7 @@ async function readManifest(ctx: Context, file: string): Promise<{ name: string;
 /** Every input is checked before the first request: one bad item stops the gate, nothing sent. */
 async function planInputs(ctx: Context, images: string[], flags: GateFlags, threshold: number, imagesFrom?: ImagesFrom): Promise<{ planned: PlannedInput[]; skipped: SkippedFile[] }> {
   const { collectGateInputs } = await import('../gate/inputs.js');
-  const { prepareSubmission } = await import('../submission.js');
+  const { prepareSubmission } = await import('../evaluations/request.js');
   const manifest = flags.manifest !== undefined ? await readManifest(ctx, flags.manifest) : undefined;
   const skipped: SkippedFile[] = [];
   let inputs = await collectGateInputs({ images, imagesFrom, manifest, ids: flags.id ?? [], flags, cwd: ctx.cwd, thresholdFlag: threshold, skipped });

@@ -2,9 +2,9 @@ import { fetchEvaluation } from '../api/evaluations.js';
 import type { Context } from '../context.js';
 import { isAbort } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { explainFailure } from '../failure-codes.js';
+import { explainFailure } from './failure-codes.js';
 import { parseDuration, formatDuration } from '../duration.js';
-import { waitUntilTerminal } from '../poll.js';
+import { waitUntilTerminal } from './poll.js';
 import { startProgress } from '../progress.js';
 import { printEvaluation } from '../render/print-evaluation.js';
 

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { MAX_REFERENCES, type RefSpec, type SubmissionSpec } from '../submission.js';
+import { MAX_REFERENCES, type RefSpec, type SubmissionSpec } from '../evaluations/request.js';
 import { specFromFlags, type SubmitFlags } from '../evaluations/submit-flags.js';
 import type { GateInput } from './inputs-types.js';
 

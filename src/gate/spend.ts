@@ -1,7 +1,7 @@
 import type { Balance } from '../api/billing.js';
 import type { SubmissionRecord } from '../cache/submission-record.js';
 import { compareDecimals, multiplyDecimal } from '../money.js';
-import { offlineKeys } from '../submission.js';
+import { offlineKeys } from '../evaluations/request.js';
 import type { PlannedInput } from './run.js';
 
 /**

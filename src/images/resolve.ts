@@ -38,7 +38,7 @@ export interface ResolveContext {
 export interface ResolvedImage {
   /** What goes in `generated_image_url` / `reference_images[].url`. */
   url: string;
-  /** sha256 hex of the image bytes, for local files and data: URIs (see src/idempotency.ts). */
+  /** sha256 hex of the image bytes, for local files and data: URIs (see src/evaluations/idempotency.ts). */
   contentHash?: string;
   route: ImageRoute;
   /** True when an upload was skipped because the same bytes were uploaded before. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { attributesValue, describeType, refsValue, stringValue, thresholdValue, unknownKey } from '../gate/manifest.js';
-import type { RefSpec } from '../submission.js';
+import type { RefSpec } from '../evaluations/request.js';
 import { ALIASES, PER_RUN, type ProjectKey } from './keys.js';
 import { refuseSecrets } from './secrets.js';
 

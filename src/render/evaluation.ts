@@ -1,5 +1,5 @@
 import type { Evaluation, Judge } from '../api/types.js';
-import { explainFailure } from '../failure-codes.js';
+import { explainFailure } from '../evaluations/failure-codes.js';
 import { stripControl } from '../text.js';
 import { formatMoney, formatScore } from './format.js';
 import { palette } from './style.js';

@@ -6,7 +6,7 @@ import { RunflowClient } from '../../src/api/client.js';
 import type { EvaluationRequest } from '../../src/api/types.js';
 import type { Clock } from '../../src/clock.js';
 import { UsageError } from '../../src/errors.js';
-import { idempotencyKeyFor } from '../../src/idempotency.js';
+import { idempotencyKeyFor } from '../../src/evaluations/idempotency.js';
 import { AssetCache } from '../../src/images/asset-cache.js';
 import { classifyImage } from '../../src/images/classify.js';
 import { prepareLocal, resolveImageForSubmit, type ResolveContext } from '../../src/images/resolve.js';

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { EvaluationRequest } from '../../src/api/types.js';
-import { canonicalJson, freshIdempotencyKey, idempotencyKeyFor } from '../../src/idempotency.js';
+import { canonicalJson, freshIdempotencyKey, idempotencyKeyFor } from '../../src/evaluations/idempotency.js';
 import { classifyImage } from '../../src/images/classify.js';
 import { resolveImageForSubmit } from '../../src/images/resolve.js';
-import { tinyImage } from './helpers.js';
+import { tinyImage } from '../images/helpers.js';
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const ASSET = 'runflow://assets/3f2b8c1e-9a4d-4e6f-8b2a-1c3d5e7f9a0b';

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { EvaluationRequest } from './api/types.js';
+import type { EvaluationRequest } from '../api/types.js';
 
 /**
  * Idempotency keys for `POST /v1/evaluations` (SPEC §6).

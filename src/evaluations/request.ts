@@ -1,16 +1,16 @@
-import type { RunflowClient } from './api/client.js';
-import type { Evaluation, EvaluationRequest, ReferenceImage } from './api/types.js';
-import { UsageError } from './errors.js';
-import { classifyImage, type ImageInput } from './images/classify.js';
-import { prepareLocal, resolveImageForSubmit } from './images/resolve.js';
-import type { AssetCache } from './images/asset-cache.js';
+import type { RunflowClient } from '../api/client.js';
+import type { Evaluation, EvaluationRequest, ReferenceImage } from '../api/types.js';
+import { UsageError } from '../errors.js';
+import { classifyImage, type ImageInput } from '../images/classify.js';
+import { prepareLocal, resolveImageForSubmit } from '../images/resolve.js';
+import type { AssetCache } from '../images/asset-cache.js';
 import { idempotencyKeyFor, freshIdempotencyKey } from './idempotency.js';
-import { isUuid, maxLength } from './validate.js';
-import { ApiError } from './api/errors.js';
-import { postEvaluation, type SubmitOptions } from './api/evaluations.js';
-import type { SubmissionRecord } from './cache/submission-record.js';
-import { hashBytes, hashFile } from './images/local-file.js';
-import { decodeDataUri } from './images/data-uri.js';
+import { isUuid, maxLength } from '../validate.js';
+import { ApiError } from '../api/errors.js';
+import { postEvaluation, type SubmitOptions } from '../api/evaluations.js';
+import type { SubmissionRecord } from '../cache/submission-record.js';
+import { hashBytes, hashFile } from '../images/local-file.js';
+import { decodeDataUri } from '../images/data-uri.js';
 
 /** One reference image as the user gave it. */
 export interface RefSpec {

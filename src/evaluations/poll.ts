@@ -1,7 +1,7 @@
-import type { Evaluation } from './api/types.js';
-import { TERMINAL_STATUSES } from './api/types.js';
-import type { Clock } from './clock.js';
-import { CliError } from './errors.js';
+import type { Evaluation } from '../api/types.js';
+import { TERMINAL_STATUSES } from '../api/types.js';
+import type { Clock } from '../clock.js';
+import { CliError } from '../errors.js';
 
 /**
  * Seconds between polls, by poll number. Dense at first, so a short evaluation is noticed within
