@@ -17,6 +17,11 @@ export class CliError extends Error {
   readonly details?: unknown;
   /** Extra lines printed under the message (for instance field errors of a 422). */
   readonly lines: string[];
+  /**
+   * The command already printed its result document on stdout (`wait` past its deadline prints
+   * the last record seen), so `--json` gets no error document: SPEC §5 prints exactly one.
+   */
+  readonly resultPrinted: boolean;
 
   constructor(
     message: string,
@@ -28,6 +33,7 @@ export class CliError extends Error {
       details?: unknown;
       lines?: string[];
       cause?: unknown;
+      resultPrinted?: boolean;
     },
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -38,6 +44,7 @@ export class CliError extends Error {
     this.status = opts.status;
     this.details = opts.details;
     this.lines = opts.lines ?? [];
+    this.resultPrinted = opts.resultPrinted ?? false;
   }
 }
 
@@ -58,10 +65,29 @@ export class AuthError extends CliError {
   }
 }
 
+/**
+ * Ctrl-C or SIGTERM, with what the user needs to pick up the work (`lines`, printed as they are).
+ * main() prints it without the `error:` prefix and exits 130, or 143 on SIGTERM.
+ */
 export class InterruptedError extends CliError {
-  constructor(message = 'interrupted') {
-    super(message, { exitCode: ExitCode.Interrupted, code: 'interrupted' });
+  constructor(message = 'interrupted', opts: { details?: unknown; lines?: string[] } = {}) {
+    super(message, { exitCode: ExitCode.Interrupted, code: 'interrupted', ...opts });
   }
+}
+
+/** A wait's deadline passed while an evaluation was still pending or running: exit 6. */
+export class TimeoutError extends CliError {
+  constructor(message: string, opts: { hint?: string; details?: unknown; resultPrinted?: boolean } = {}) {
+    super(message, { exitCode: ExitCode.Timeout, code: 'timeout', ...opts });
+  }
+}
+
+/**
+ * The one `--json` error document (SPEC §5): `{"error": {code, message, status, exit_code, details}}`,
+ * with `code` in the one style of errorCode().
+ */
+export function errorDocument(e: { code: string; message: string; status?: number; exitCode: number; details?: unknown }): { error: Record<string, unknown> } {
+  return { error: { code: errorCode(e.code), message: e.message, status: e.status ?? null, exit_code: e.exitCode, details: e.details ?? null } };
 }
 
 export function missingKeyError(): AuthError {

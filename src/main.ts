@@ -1,6 +1,6 @@
 import { CommanderError } from './commander.js';
 import { Context, type Env } from './context.js';
-import { CliError, isAbort, SANDBOX_IDS_HINT, errorCode } from './errors.js';
+import { CliError, InterruptedError, isAbort, SANDBOX_IDS_HINT, errorCode, errorDocument } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import type { IO } from './io.js';
 import { createProgram } from './program.js';
@@ -65,30 +65,29 @@ function withApiCode(err: CliError): unknown {
 }
 
 export function reportError(err: unknown, ctx: Context, argv: string[]): number {
+  const json = ctx.globals.json || argv.includes('--json');
   if (err instanceof CommanderError) {
     // Help and version were already printed by commander through configureOutput.
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     if (err.exitCode === 0) return 0;
-    if (argv.includes('--json')) {
-      ctx.json({ error: { code: errorCode(err.code), message: stripControl(err.message.replace(/^error: /, '')), status: null, exit_code: ExitCode.Usage, details: null } });
-    }
+    if (json) ctx.json(errorDocument({ code: err.code, message: stripControl(err.message.replace(/^error: /, '')), exitCode: ExitCode.Usage }));
     return ExitCode.Usage;
+  }
+  if (err instanceof InterruptedError) {
+    // Not a failure of the tool: no `error:` prefix; the lines say how to pick the work up again.
+    const exitCode = ctx.interruptExitCode;
+    if (json) ctx.json(errorDocument({ code: err.code, message: err.message, exitCode, details: err.details }));
+    ctx.err(stripControl(err.message));
+    for (const line of err.lines) ctx.err(stripControl(line));
+    return exitCode;
   }
   if (isAbort(err) && ctx.signal.aborted) {
     ctx.err('interrupted');
     return ctx.interruptExitCode;
   }
   if (err instanceof CliError) {
-    if (ctx.globals.json || argv.includes('--json')) {
-      ctx.json({
-        error: {
-          code: errorCode(err.code),
-          message: err.message,
-          status: err.status ?? null,
-          exit_code: err.exitCode,
-          details: withApiCode(err),
-        },
-      });
+    if (json && !err.resultPrinted) {
+      ctx.json(errorDocument({ code: err.code, message: err.message, status: err.status, exitCode: err.exitCode, details: withApiCode(err) }));
     }
     ctx.err(`error: ${stripControl(err.message)}`);
     for (const line of err.lines) ctx.err(`  ${stripControl(line)}`);
@@ -99,9 +98,7 @@ export function reportError(err: unknown, ctx: Context, argv: string[]): number 
   }
   // Not an error we expected: still no stack trace unless --verbose, but say it is a bug.
   const message = err instanceof Error ? err.message : String(err);
-  if (ctx.globals.json || argv.includes('--json')) {
-    ctx.json({ error: { code: 'internal', message, status: null, exit_code: ExitCode.Api, details: null } });
-  }
+  if (json) ctx.json(errorDocument({ code: 'internal', message, exitCode: ExitCode.Api }));
   ctx.err(`error: ${stripControl(message)}`);
   ctx.err('hint: this looks like a bug in runflow-eval; rerun with --verbose and report it');
   if (ctx.verbose && err instanceof Error && err.stack) ctx.err(err.stack);

@@ -1,6 +1,6 @@
 import { fetchEvaluation } from '../api/evaluations.js';
 import type { Context } from '../context.js';
-import { isAbort } from '../errors.js';
+import { InterruptedError, isAbort, TimeoutError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { explainFailure } from './failure-codes.js';
 import { parseDuration, formatDuration } from '../duration.js';
@@ -18,7 +18,8 @@ export interface WaitFlags {
 
 /**
  * Waits for one evaluation and prints it. Exit 0 on completed (whatever the verdict), 3 on
- * failed, 6 at the deadline (with the last record seen), 130 on Ctrl-C; shared by `wait` and
+ * failed; at the deadline it throws a TimeoutError (exit 6, after printing the last record seen
+ * under --json), on Ctrl-C an InterruptedError (130): main() reports both. Shared by `wait` and
  * `submit --wait`.
  */
 export async function waitAndReport(ctx: Context, id: string, flags: WaitFlags, deadline: number): Promise<number> {
@@ -40,13 +41,13 @@ export async function waitAndReport(ctx: Context, id: string, flags: WaitFlags, 
     progress.stop();
     if (outcome.kind === 'deadline') {
       const status = outcome.latest?.record.status_code ?? 'unknown';
-      if (ctx.globals.json) {
-        if (outcome.latest) ctx.jsonText(outcome.latest.text);
-        else ctx.json({ error: { code: 'timeout', message: `evaluation ${id} did not finish before the deadline`, status: null, exit_code: ExitCode.Timeout, details: { ids: [id] } } });
-      }
-      ctx.err(`error: evaluation ${id} is still ${status} after ${formatDuration(deadline - started)}`);
-      ctx.err(`hint: run \`runflow-eval wait ${id}\` again later, or raise --timeout`);
-      return ExitCode.Timeout;
+      // SPEC §5: past its deadline, `wait --json` prints the last record seen (main adds no error document then).
+      if (ctx.globals.json && outcome.latest) ctx.jsonText(outcome.latest.text);
+      throw new TimeoutError(`evaluation ${id} is still ${status} after ${formatDuration(deadline - started)}`, {
+        hint: `run \`runflow-eval wait ${id}\` again later, or raise --timeout`,
+        details: { ids: [id] },
+        resultPrinted: ctx.globals.json && outcome.latest !== undefined,
+      });
     }
     await printEvaluation(ctx, outcome.latest);
     if (outcome.latest.record.status_code === 'failed') {
@@ -58,10 +59,10 @@ export async function waitAndReport(ctx: Context, id: string, flags: WaitFlags, 
   } catch (err) {
     progress.stop();
     if (isAbort(err) && ctx.signal.aborted) {
-      ctx.err(`interrupted; evaluation ${id} keeps running on the server`);
-      ctx.err(`resume with: runflow-eval wait ${id}`);
-      if (ctx.globals.json) ctx.json({ error: { code: 'interrupted', message: 'interrupted', status: null, exit_code: 130, details: { ids: [id] } } });
-      return ExitCode.Interrupted;
+      throw new InterruptedError(`interrupted; evaluation ${id} keeps running on the server`, {
+        details: { ids: [id] },
+        lines: [`resume with: runflow-eval wait ${id}`],
+      });
     }
     throw err;
   }
