@@ -4,7 +4,7 @@ import { CliError, InterruptedError, isAbort, SANDBOX_IDS_HINT, errorCode, error
 import { ExitCode } from './exit-codes.js';
 import type { IO } from './io.js';
 import { createProgram } from './program.js';
-import { stripControl } from './text.js';
+import { stripControl } from './util/text.js';
 import type { Clock } from './clock.js';
 
 export interface MainOptions {

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import type { Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
-import { stripControl } from '../text.js';
+import { stripControl } from '../util/text.js';
 import {
   apiErrorFromResponse,
   ConnectionError,

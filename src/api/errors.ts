@@ -6,7 +6,8 @@
 import { STATUS_CODES } from 'node:http';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { oneLine, stripControl } from '../text.js';
+import { oneLine, stripControl } from '../util/text.js';
+import { isObject } from '../util/is-object.js';
 
 export interface RequestDescription {
   method: string;
@@ -383,10 +384,6 @@ function connectionHint(errno: string | undefined): string {
 function formatSeconds(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function textField(value: unknown): string | undefined {

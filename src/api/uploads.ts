@@ -1,11 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { isLoopbackHost } from '../config/base-url.js';
+import { isLoopbackHost } from '../util/url.js';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { MAX_UPLOAD_BYTES } from '../images/limits.js';
-import { tooLargeError } from '../images/local-file.js';
+import { MAX_UPLOAD_BYTES, tooLargeError } from './limits.js';
 import type { Asset, UploadSession } from './types.js';
 
 /**
@@ -165,5 +164,3 @@ function unexpectedResponse(message: string): CliError {
   return new CliError(`unexpected response from the API: ${message}`, { exitCode: ExitCode.Api, code: 'unexpected_response' });
 }
 
-/** Kept for callers that import it from here. */
-export { isLoopbackHost };

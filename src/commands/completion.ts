@@ -7,7 +7,7 @@ import type { Context } from '../context.js';
 import { CONFIG_KEYS } from '../config/store.js';
 import { UsageError } from '../errors.js';
 import { action, withGlobals } from './define.js';
-import { stripControl } from '../text.js';
+import { stripControl } from '../util/text.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];

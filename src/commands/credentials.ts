@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import { action, withGlobals } from './define.js';
-import { stripControl } from '../text.js';
+import { stripControl } from '../util/text.js';
 
 /** Reads the whole of stdin (a piped key), bounded so a wrong pipe cannot eat memory. */
 async function readStdin(ctx: Context, limit = 64 * 1024): Promise<string> {

@@ -11,7 +11,8 @@ import { ConnectionError, RequestTimeoutError, ResponseFormatError } from '../ap
 import { getHealth, getMe, HEALTH_PATH } from '../api/auth.js';
 import { JOB_CLASSES_PATH, jobClassesOf, requestJobClasses } from '../api/job-classes.js';
 import { proxySettings } from '../api/proxy.js';
-import { isLoopbackHost, validateBaseUrl } from '../config/base-url.js';
+import { validateBaseUrl } from '../config/base-url.js';
+import { isLoopbackHost } from '../util/url.js';
 import { DEFAULT_BASE_URL, type Resolved } from '../config/resolve.js';
 import { CONFIG_KEYS } from '../config/store.js';
 import type { Context, Env } from '../context.js';
@@ -19,9 +20,9 @@ import { CliError } from '../errors.js';
 import { ExitCode, worstExitCode } from '../exit-codes.js';
 import { action, withGlobals } from './define.js';
 import type { BalanceReading } from '../api/billing.js';
-import { compareDecimals, isDecimalString } from '../money.js';
+import { compareDecimals, isDecimalString } from '../util/money.js';
 import { formatMoney } from '../render/format.js';
-import { oneLine } from '../text.js';
+import { oneLine } from '../util/text.js';
 import { USER_AGENT } from '../version.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';

@@ -3,7 +3,7 @@ import { fetchJobClasses } from '../api/job-classes.js';
 import type { Context } from '../context.js';
 import { action, withGlobals } from './define.js';
 import { plainColumns } from '../render/columns.js';
-import { stripControl } from '../text.js';
+import { stripControl } from '../util/text.js';
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '-';

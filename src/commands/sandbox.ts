@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../util/duration.js';
 import { UsageError } from '../errors.js';
 import { action, withGlobals } from './define.js';
 import { wholeNumberFlag } from '../validate.js';
@@ -22,7 +22,7 @@ async function runSandbox(ctx: Context, flags: Flags): Promise<number> {
   const maxInflight = flags.maxInflight === undefined ? undefined : wholeNumberFlag(flags.maxInflight, '--max-inflight', 1, 100_000, 1);
   const evalTime = parseEvalTime(flags.evalTime);
   const host = flags.host ?? '127.0.0.1';
-  const { isLoopbackHost } = await import('../config/base-url.js');
+  const { isLoopbackHost } = await import('../util/url.js');
   if (!isLoopbackHost(host)) throw new UsageError(`--host must be a loopback address (127.0.0.1, localhost or ::1); the sandbox is not for other machines`);
   const { startSandbox } = await import('../sandbox/server.js');
   const sandbox = await startSandbox({

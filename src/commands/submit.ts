@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../util/duration.js';
 import { UsageError } from '../errors.js';
 import { action, withGlobals } from './define.js';
 import { addSubmitFlags, specFromFlags, type SubmitFlags } from '../evaluations/submit-flags.js';

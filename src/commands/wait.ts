@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { DEFAULT_EMBED } from '../api/evaluations.js';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../util/duration.js';
 import { DEFAULT_TIMEOUT, waitAndReport, type WaitFlags } from '../evaluations/wait.js';
 import { action, withGlobals } from './define.js';
 import { requireUuid } from '../validate.js';

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { EvaluationRequest } from '../api/types.js';
+import { canonicalJson } from '../util/canonical-json.js';
 
 /**
  * Idempotency keys for `POST /v1/evaluations` (SPEC §6).
@@ -49,24 +50,4 @@ export function idempotencyKeyFor(body: EvaluationRequest, contentHashes: Conten
 /** For `--resubmit` and for resubmitting a transiently failed evaluation: never seen before. */
 export function freshIdempotencyKey(): string {
   return KEY_PREFIX + randomUUID();
-}
-
-/**
- * JSON with object keys sorted at every level and undefined members dropped, so two bodies that
- * mean the same thing serialise identically however they were assembled. Array order is kept:
- * the order of reference images is meaningful.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    return JSON.stringify(value) ?? 'null';
-  }
-  if (Array.isArray(value)) {
-    return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
-  }
-  const record = value as Record<string, unknown>;
-  const members = Object.keys(record)
-    .filter((key) => record[key] !== undefined)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
-  return `{${members.join(',')}}`;
 }

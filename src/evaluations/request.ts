@@ -8,6 +8,7 @@ import { idempotencyKeyFor, freshIdempotencyKey } from './idempotency.js';
 import { isUuid, maxLength } from '../validate.js';
 import { ApiError } from '../api/errors.js';
 import { postEvaluation, type SubmitOptions } from '../api/evaluations.js';
+import { FIELD_CHARS, MAX_REFERENCES } from '../api/limits.js';
 import type { SubmissionRecord } from '../cache/submission-record.js';
 import { hashBytes, hashFile } from '../images/local-file.js';
 import { decodeDataUri } from '../images/data-uri.js';
@@ -38,8 +39,6 @@ export interface SubmissionSpec {
   callbackUrl?: string;
 }
 
-export const MAX_REFERENCES = 4;
-
 const flagLabel = (field: string) => FLAG_OF[field] ?? field;
 const FLAG_OF: Record<string, string> = {
   image: '<image>',
@@ -68,14 +67,14 @@ export interface PreparedSubmission {
 export async function prepareSubmission(spec: SubmissionSpec): Promise<PreparedSubmission> {
   const label = spec.label ?? flagLabel;
   if (spec.taskType === undefined || spec.taskType.trim() === '') {
-    throw new UsageError(`${label('taskType')} is required (1-100 characters) for ${JSON.stringify(spec.image)}`);
+    throw new UsageError(`${label('taskType')} is required (${FIELD_CHARS.task_type[0]}-${FIELD_CHARS.task_type[1]} characters) for ${JSON.stringify(spec.image)}`);
   }
-  maxLength(spec.taskType, 100, label('taskType'), 1);
-  maxLength(spec.taskDescription, 4000, label('taskDescription'));
-  maxLength(spec.prompt, 10_000, label('prompt'));
-  maxLength(spec.instructions, 4000, label('instructions'));
-  maxLength(spec.clientRef, 255, label('clientRef'));
-  maxLength(spec.jobClass, 50, label('jobClass'));
+  maxLength(spec.taskType, FIELD_CHARS.task_type[1], label('taskType'), FIELD_CHARS.task_type[0]);
+  maxLength(spec.taskDescription, FIELD_CHARS.task_description[1], label('taskDescription'));
+  maxLength(spec.prompt, FIELD_CHARS.generation_prompt[1], label('prompt'));
+  maxLength(spec.instructions, FIELD_CHARS.evaluation_instructions[1], label('instructions'));
+  maxLength(spec.clientRef, FIELD_CHARS.client_ref[1], label('clientRef'));
+  maxLength(spec.jobClass, FIELD_CHARS.job_class[1], label('jobClass'));
   if (spec.runId !== undefined && !isUuid(spec.runId)) throw new UsageError(`${label('runId')} ${JSON.stringify(spec.runId)} is not a UUID`);
   if (spec.callbackUrl !== undefined) checkCallbackUrl(spec.callbackUrl, label('callbackUrl'));
   if (spec.refs.length > MAX_REFERENCES) {
@@ -88,7 +87,7 @@ export async function prepareSubmission(spec: SubmissionSpec): Promise<PreparedS
 }
 
 function checkCallbackUrl(value: string, flag: string): void {
-  maxLength(value, 2048, flag);
+  maxLength(value, FIELD_CHARS.callback_url[1], flag);
   let url: URL;
   try {
     url = new URL(value);

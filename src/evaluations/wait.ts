@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { InterruptedError, isAbort, TimeoutError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { explainFailure } from './failure-codes.js';
-import { parseDuration, formatDuration } from '../duration.js';
+import { parseDuration, formatDuration } from '../util/duration.js';
 import { waitUntilTerminal } from './poll.js';
 import { startProgress } from '../progress.js';
 import { printEvaluation } from '../render/print-evaluation.js';

@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { buildReport, exitCodeOfResult } from './decide.js';
 import type { BaselineSummary, GateReport, GateResult, ResultBaseline } from './types.js';
+import { isObject } from '../util/is-object.js';
 
 /**
  * `--baseline FILE` (SPEC §3 gate "Baseline", §5): compares a gate's results with an earlier
@@ -211,10 +212,6 @@ function push(map: Map<string, number[]>, key: string, value: number): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 export interface BaselineRun {

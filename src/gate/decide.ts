@@ -1,7 +1,7 @@
 import type { Evaluation } from '../api/types.js';
 import { ExitCode, worstExitCode } from '../exit-codes.js';
 import { errorCode } from '../errors.js';
-import { sumDecimals } from '../money.js';
+import { sumDecimals } from '../util/money.js';
 import type { GateCounts, GateReport, GateResult } from './types.js';
 
 /**

@@ -1,5 +1,7 @@
 import { UsageError } from '../errors.js';
-import { MAX_REFERENCES, type RefSpec, type SubmissionSpec } from '../evaluations/request.js';
+import { canonicalJson } from '../util/canonical-json.js';
+import { MAX_REFERENCES } from '../api/limits.js';
+import type { RefSpec, SubmissionSpec } from '../evaluations/request.js';
 import { specFromFlags, type SubmitFlags } from '../evaluations/submit-flags.js';
 import type { GateInput } from './inputs-types.js';
 
@@ -359,18 +361,4 @@ function refValue(value: unknown, where: string): RefSpec {
   if (ref.kind !== undefined) out.kind = stringValue(ref.kind, where, 'kind');
   if (ref.description !== undefined) out.description = stringValue(ref.description, where, 'description');
   return out;
-}
-
-/**
- * JSON with object keys sorted at every depth: the shard key of an item depends on what it says,
- * not on how its keys were ordered or where it sits in the file.
- */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { buildComparedReport, type BaselineRun } from './baseline.js';
 import { exitCodeOfResult } from './decide.js';
 import type { GateReport, GateResult } from './types.js';
+import { isObject } from '../util/is-object.js';
 
 /**
  * `gate merge FILE...` (SPEC §3 "gate", §8): joins the `gate --json` documents of shards into the
@@ -159,8 +160,4 @@ function parseGateDocument(name: string, text: string): ShardDocument {
 
 function notAGateReport(name: string): UsageError {
   return new UsageError(`${name}: not a gate report (expected the document of \`gate --json\`, with "counts" and "results")`);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { ExitCode, worstExitCode } from '../exit-codes.js';
-import { sumDecimals } from '../money.js';
+import { sumDecimals } from '../util/money.js';
 import { wholeNumberFlag } from '../validate.js';
 import { exitCodeOfResult } from './decide.js';
 import type { GateResult, RunSummary } from './types.js';

@@ -1,6 +1,6 @@
 import type { Balance } from '../api/billing.js';
 import type { SubmissionRecord } from '../cache/submission-record.js';
-import { compareDecimals, multiplyDecimal } from '../money.js';
+import { compareDecimals, multiplyDecimal } from '../util/money.js';
 import { offlineKeys } from '../evaluations/request.js';
 import type { PlannedInput } from './run.js';
 

@@ -1,8 +1,9 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { UUID_PATTERN } from '../validate.js';
 import { parseDataUri } from './data-uri.js';
-import { MAX_IMAGE_URL_CHARS } from './limits.js';
+import { MAX_IMAGE_URL_CHARS } from '../api/limits.js';
 
 /**
  * What the user gave as an `<image>` or a `--ref` (SPEC §3 "Images"). Deciding the kind is pure
@@ -20,7 +21,7 @@ export interface ClassifyOptions {
   baseDir?: string;
 }
 
-const ASSET_REF = /^runflow:\/\/assets\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+const ASSET_REF = new RegExp(`^runflow://assets/(${UUID_PATTERN})$`, 'i');
 // Two characters at least, so a Windows drive letter (`C:\x.png`) is a path, not a scheme.
 const SCHEME = /^([a-z][a-z0-9+.-]+):/i;
 

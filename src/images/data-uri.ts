@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { MAX_IMAGE_URL_CHARS } from './limits.js';
+import { MAX_IMAGE_URL_CHARS } from '../api/limits.js';
 
 /**
  * `data:image/...;base64,` URIs: building one from a local file, checking that a file fits the

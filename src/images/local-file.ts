@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
 import { UsageError } from '../errors.js';
-import { MAX_UPLOAD_BYTES, MAX_UPLOAD_LABEL } from './limits.js';
+import { MAX_UPLOAD_BYTES, tooLargeError } from '../api/limits.js';
 
 /**
  * Checks on a local image file before anything is sent: it exists, is a regular non-empty file
@@ -58,13 +58,6 @@ export async function detectImageBytes(bytes: Uint8Array): Promise<{ mime: strin
 export function describeBytes(bytes: Uint8Array, detectedMime?: string): string {
   if (detectedMime) return detectedMime;
   return looksLikeText(bytes) ? 'text' : 'unknown data';
-}
-
-export function tooLargeError(displayName: string, size: number): UsageError {
-  return new UsageError(
-    `${displayName} is ${size.toLocaleString('en-US')} bytes, over the upload limit of ${MAX_UPLOAD_LABEL}`,
-    { hint: 'host the file at an https:// URL and pass the URL instead' },
-  );
 }
 
 /** sha256 of a file's bytes, hex, read as a stream so memory stays flat whatever the size. */

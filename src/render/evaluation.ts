@@ -1,6 +1,6 @@
 import type { Evaluation, Judge } from '../api/types.js';
 import { explainFailure } from '../evaluations/failure-codes.js';
-import { stripControl } from '../text.js';
+import { stripControl } from '../util/text.js';
 import { formatMoney, formatScore } from './format.js';
 import { palette } from './style.js';
 

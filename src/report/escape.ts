@@ -4,7 +4,7 @@
  * so a hostile `reasoning` cannot recolour a CI log, ring a bell, or forge a workflow command.
  */
 
-import { oneLine as oneDisplayLine, stripControl } from '../text.js';
+import { oneLine as oneDisplayLine, stripControl } from '../util/text.js';
 
 export { stripControl };
 

@@ -8,7 +8,7 @@ import {
   UnauthorizedError,
 } from '../../src/api/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
-import { oneLine, stripControl } from '../../src/text.js';
+import { oneLine, stripControl } from '../../src/util/text.js';
 
 const GET = { method: 'GET', path: '/v1/evaluations/x' };
 const SUBMIT = { method: 'POST', path: '/v1/evaluations' };

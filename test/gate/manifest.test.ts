@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { canonicalJson, closestKey, manifestKeyName, parseManifest } from '../../src/gate/manifest.js';
+import { closestKey, manifestKeyName, parseManifest } from '../../src/gate/manifest.js';
 import type { GateInput } from '../../src/gate/inputs-types.js';
 import type { SubmitFlags } from '../../src/evaluations/submit-flags.js';
 
@@ -232,10 +232,6 @@ describe('parseManifest: shard keys', () => {
     const [x] = parse('{"image":"a.png"}', { prompt: 'one' });
     const [y] = parse('{"image":"a.png"}', { prompt: 'two' });
     expect(x.shardKey).toBe(y.shardKey);
-  });
-
-  it('canonicalJson sorts keys at every depth and keeps array order', () => {
-    expect(canonicalJson({ b: [2, { d: 1, c: 'x' }], a: null })).toBe('{"a":null,"b":[2,{"c":"x","d":1}]}');
   });
 
   it('closestKey gives nothing for far-off words', () => {
