@@ -3,7 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { maskProxyUrl, nodeCheck, proxyCheck, type CheckResult } from '../../src/commands/doctor.js';
+import type { CheckResult } from '../../src/doctor/checks.js';
+import { nodeCheck } from '../../src/doctor/local.js';
+import { maskProxyUrl, proxyCheck } from '../../src/doctor/proxy.js';
 import { FakeApi } from '../helpers/fake-api.js';
 import { runCli, tempDir } from '../helpers/run-cli.js';
 
