@@ -5,13 +5,11 @@
  * `<img src>`. Every piece of text is HTML-escaped; the only URLs taken from input are `https:`
  * links (checked by parsing) and `file:` links to the user's own local images.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { fileTypeFromBuffer } from 'file-type';
 import type { EvaluationAction, GateFailure, Judge } from '../api/types.js';
 import type { GateReport, GateResult, GateResultExtra } from '../gate/types.js';
 import { escapeHtml, oneLine, stripControl } from './escape.js';
+import { STYLE } from './html-style.js';
+import { DEFAULT_MAX_THUMBNAILS, prepareThumbnails, type Thumbnail } from './thumbnails.js';
 import {
   changeCell,
   changeText,
@@ -37,28 +35,6 @@ export interface HtmlReportOptions {
   maxThumbnails?: number;
 }
 
-/** Local files larger than this are linked, not read. */
-export const MAX_THUMBNAIL_SOURCE_BYTES = 5 * 1024 * 1024;
-export const DEFAULT_MAX_THUMBNAILS = 200;
-/** A ceiling on all embedded bytes together, in case thumbnails cannot be shrunk. */
-const MAX_EMBEDDED_BYTES = 64 * 1024 * 1024;
-const THUMBNAIL_SIDE = 320;
-const THUMBNAIL_CONCURRENCY = 4;
-
-/** Types a browser shows in `<img>`; SVG is left out on purpose (it is a document, not pixels). */
-const BROWSER_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/avif']);
-/** Types worth shrinking with sharp (it reads these; the result is WebP). */
-const SHRINKABLE_TYPES = new Set([...BROWSER_IMAGE_TYPES, 'image/tiff', 'image/heic', 'image/heif']);
-const TYPE_BY_EXTENSION: Record<string, string> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.gif': 'image/gif',
-  '.avif': 'image/avif',
-};
-const DATA_URI_IMAGE = /^data:(image\/(?:png|jpeg|webp|gif|avif));base64,[A-Za-z0-9+/]+={0,2}$/i;
-
 const BADGE: Record<Verdict, { label: string; css: string; explain: string }> = {
   PASS: { label: 'PASS', css: 'pass', explain: 'passed the gate' },
   FAIL: { label: 'FAIL', css: 'fail', explain: 'completed below the bar' },
@@ -67,13 +43,6 @@ const BADGE: Record<Verdict, { label: string; css: string; explain: string }> = 
   INTERRUPTED: { label: 'INTERRUPTED', css: 'pending', explain: 'interrupted: sent, and unfinished when the gate was stopped' },
   NOT_SUBMITTED: { label: 'NOT_SUBMITTED', css: 'pending', explain: 'not_submitted: never sent, the gate was stopped first' },
 };
-
-type EmbeddedThumbnail = { kind: 'embedded'; src: string };
-type Thumbnail =
-  | EmbeddedThumbnail
-  | { kind: 'file-link'; href: string; reason: string }
-  | { kind: 'https-link'; href: string }
-  | { kind: 'text'; text: string };
 
 export async function renderHtml(
   report: GateReport,
@@ -102,113 +71,6 @@ export async function renderHtml(
     '</html>',
     '',
   ].join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Thumbnails
-
-async function prepareThumbnails(
-  results: readonly GateResult[],
-  extras: readonly (GateResultExtra | undefined)[] | undefined,
-  maxThumbnails: number,
-): Promise<Thumbnail[]> {
-  const thumbnails: Thumbnail[] = new Array(results.length);
-  // Decide which images get embedded in input order first, so the choice does not depend on
-  // which file happens to be read faster.
-  const toEmbed: number[] = [];
-  results.forEach((result, i) => {
-    const image = typeof result.image === 'string' ? result.image : '';
-    const localPath = extras?.[i]?.localPath;
-    if (localPath) {
-      if (toEmbed.length < maxThumbnails) toEmbed.push(i);
-      else thumbnails[i] = fileLink(localPath, `thumbnails are embedded for the first ${maxThumbnails} local images only`);
-    } else if (DATA_URI_IMAGE.test(image) && image.length <= (MAX_THUMBNAIL_SOURCE_BYTES * 4) / 3 + 64 && toEmbed.length < maxThumbnails) {
-      toEmbed.push(i);
-    } else {
-      thumbnails[i] = linkOrText(image);
-    }
-  });
-
-  let embeddedBytes = 0;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < toEmbed.length) {
-      const i = toEmbed[next++]!;
-      const localPath = extras?.[i]?.localPath;
-      const image = results[i]!.image;
-      if (!localPath) {
-        // A data: URI input (already checked against DATA_URI_IMAGE): shown as given.
-        thumbnails[i] = { kind: 'embedded', src: image };
-        continue;
-      }
-      const embedded = await embedLocalFile(localPath, MAX_EMBEDDED_BYTES - embeddedBytes);
-      if (typeof embedded === 'string') thumbnails[i] = fileLink(localPath, embedded);
-      else {
-        embeddedBytes += embedded.src.length;
-        thumbnails[i] = embedded;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(THUMBNAIL_CONCURRENCY, toEmbed.length) }, worker));
-  return thumbnails;
-}
-
-/** An embedded thumbnail, or the reason there is none. */
-async function embedLocalFile(localPath: string, budget: number): Promise<EmbeddedThumbnail | string> {
-  try {
-    const info = await stat(localPath);
-    if (!info.isFile()) return 'not a regular file';
-    if (info.size > MAX_THUMBNAIL_SOURCE_BYTES) return 'larger than 5 MB, not embedded';
-    const bytes = await readFile(localPath);
-    const detected = (await fileTypeFromBuffer(bytes))?.mime;
-    const mime = detected ?? TYPE_BY_EXTENSION[extname(localPath).toLowerCase()];
-    if (!mime) return 'not a recognised image type';
-    let data = detected && SHRINKABLE_TYPES.has(detected) ? await shrink(bytes) : null;
-    let dataMime = 'image/webp';
-    if (!data) {
-      if (!BROWSER_IMAGE_TYPES.has(mime)) return 'this image type cannot be shown in a browser';
-      data = bytes;
-      dataMime = mime;
-    }
-    const src = `data:${dataMime};base64,${data.toString('base64')}`;
-    if (src.length > budget) return 'the page already embeds enough image data';
-    return { kind: 'embedded', src };
-  } catch {
-    return 'could not be read';
-  }
-}
-
-/** A small WebP of the image, or null when sharp cannot decode it (the original is used then). */
-async function shrink(bytes: Buffer): Promise<Buffer | null> {
-  try {
-    const { default: sharp } = await import('sharp');
-    return await sharp(bytes, { animated: false })
-      .rotate()
-      .resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, { fit: 'inside', withoutEnlargement: true })
-      .webp({ quality: 75 })
-      .toBuffer();
-  } catch {
-    return null;
-  }
-}
-
-function fileLink(localPath: string, reason: string): Thumbnail {
-  return { kind: 'file-link', href: pathToFileURL(localPath).href, reason };
-}
-
-function linkOrText(image: string): Thumbnail {
-  const href = httpsUrl(image);
-  return href ? { kind: 'https-link', href } : { kind: 'text', text: displayImage(image) };
-}
-
-/** The URL, normalised, when it parses as `https:`; null otherwise (javascript:, http:, junk). */
-function httpsUrl(text: string): string | null {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'https:' ? url.href : null;
-  } catch {
-    return null;
-  }
 }
 
 function renderThumbnail(thumbnail: Thumbnail, image: string): string {
@@ -443,27 +305,3 @@ function renderAction(action: EvaluationAction | null | undefined): string {
   }
   return parts.length > 0 ? `<section data-testid="action"><h3>Action</h3>${parts.join('')}</section>` : '';
 }
-
-const STYLE = `
-:root{color-scheme:light dark;--pass:#1a7f37;--fail:#cf222e;--error:#8250df;--pending:#9a6700;--line:#d0d7de;--muted:#57606a}
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;padding:1.5rem;max-width:1200px;margin-inline:auto}
-h1{font-size:1.5rem;margin:0 0 .5rem}h2{font-size:1rem;margin:0 0 .4rem;word-break:break-all}h3{font-size:.95rem;margin:.8rem 0 .3rem}h4{margin:.5rem 0 .2rem;font-size:.9rem}
-header{border-bottom:1px solid var(--line);padding-bottom:1rem;margin-bottom:1rem}
-.headline{font-size:1.1rem}
-.facts{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;margin:.4rem 0}.facts div{display:flex;gap:.35rem}.facts dt{color:var(--muted)}.facts dd{margin:0;word-break:break-all}
-.note{color:var(--muted)}
-.regression{color:var(--fail);font-weight:600}.baseline h2{margin-top:.6rem}
-.badge{display:inline-block;padding:.05rem .5rem;border-radius:1rem;color:#fff;font-weight:600;font-size:.85rem}
-.badge.pass{background:var(--pass)}.badge.fail{background:var(--fail)}.badge.error{background:var(--error)}.badge.pending{background:var(--pending)}
-.card{display:grid;grid-template-columns:180px 1fr;gap:1rem;border:1px solid var(--line);border-left:6px solid var(--line);border-radius:6px;padding:1rem;margin:0 0 1rem}
-.card.pass{border-left-color:var(--pass)}.card.fail{border-left-color:var(--fail)}.card.error{border-left-color:var(--error)}.card.pending{border-left-color:var(--pending)}
-.thumb img{max-width:180px;max-height:180px;display:block;border-radius:4px}.thumb small{display:block;color:var(--muted)}.thumb span{word-break:break-all}
-.body{min-width:0}
-.score{display:flex;align-items:center;gap:.6rem}.bar{position:relative;width:200px;height:10px;background:var(--line);border-radius:5px;overflow:visible}
-.fill{height:100%;border-radius:5px}.fill.ok{background:var(--pass)}.fill.low{background:var(--fail)}
-.mark{position:absolute;top:-3px;width:2px;height:16px;background:currentColor}
-table{border-collapse:collapse;width:100%;margin:.3rem 0;font-size:.9rem}th,td{border:1px solid var(--line);padding:.25rem .4rem;text-align:left;vertical-align:top}
-td.no{color:var(--fail);font-weight:600}td ul{margin:0;padding-left:1rem}.where{color:var(--muted)}
-.text,td.text{white-space:pre-wrap}pre{white-space:pre-wrap;background:rgba(127,127,127,.12);padding:.5rem;border-radius:4px}
-@media (max-width:640px){.card{grid-template-columns:1fr}}
-`.trim();
