@@ -23,7 +23,7 @@ const LAYERS: Array<[layer: number, members: string[]]> = [
   // and the drawing of API records (render/ only draws records; evaluations/wait prints them).
   [2, ['config/', 'cache/', 'images/', 'evaluations/', 'render/', 'context.ts', 'progress.ts']],
   // Bigger features built on those.
-  [3, ['gate/', 'report/', 'sandbox/', 'project/', 'doctor/']],
+  [3, ['gate/', 'report/', 'sandbox/', 'project/', 'doctor/', 'completion/']],
   [4, ['commands/']],
   // The spine's top: argv in, exit code out.
   [5, ['program.ts', 'main.ts', 'cli.ts']],

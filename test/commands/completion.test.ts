@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { completionTree, type CompletionNode } from '../../src/commands/completion.js';
+import { completionTree, type CompletionNode } from '../../src/completion/tree.js';
 import { Context } from '../../src/context.js';
 import { createProgram } from '../../src/program.js';
 import { memoryIO } from '../helpers/memory-io.js';
