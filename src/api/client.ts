@@ -12,13 +12,12 @@ import { stripControl } from '../util/text.js';
 import {
   apiErrorFromResponse,
   ConnectionError,
-  describeUnexpectedBody,
   RequestTimeoutError,
-  requestIdFrom,
   ResponseFormatError,
   StorageUploadError,
   type RequestDescription,
 } from './errors.js';
+import { describeUnexpectedBody, requestIdFrom } from './error-body.js';
 import { proxySettings } from './proxy.js';
 import { ATTEMPT_TIMEOUT_CODE, decideRetry, DEFAULT_MAX_ATTEMPTS, errorCode, parseRetryAfter } from './retry.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { formatFieldError } from '../../src/api/error-body.js';
 import {
   apiErrorFromResponse,
   ConflictError,
-  formatFieldError,
   PermissionDeniedError,
   ServerError,
   UnauthorizedError,
