@@ -25,184 +25,37 @@
  * - Faults (`fault()`): a status, a slow answer, or a reset socket, before or after the request is
  *   handled, matched in order.
  * - Unknown routes answer 404 and are recorded in `unexpected`, so tests can assert none happened.
+ *
+ * This file holds the server, the routing and the evaluations' lifecycle; fake-api/ holds the
+ * rest by job: auth (keys, scopes, rate limit, balance), faults, uploads, validation, records.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { balance, hasScope, keyIsValid, me, rateLimit } from './fake-api/auth.js';
+import { FaultQueue } from './fake-api/faults.js';
+import { DEFAULT_JOB_CLASSES, EMBEDS, KNOWN_EMBEDS, hostedUrl, isBrokenDataUri, jobClassItems, terminalFields, withoutEmbeds } from './fake-api/records.js';
+import type { EvalState, FakeApiOptions, FakeFault, FieldError, LoggedRequest, OutcomeFn, Reply, ResolvedOptions, UploadRecord } from './fake-api/types.js';
+import { confirmUpload, createUpload, storagePut } from './fake-api/uploads.js';
+import {
+  bearerKey,
+  canonicalHash,
+  defaultErrorBody,
+  flattenHeaders,
+  idealMakespan,
+  isObject,
+  lowerKeys,
+  matchPath,
+  parseJson,
+  permissionDenied,
+  readBody,
+  validationError,
+} from './fake-api/util.js';
+import { UUID, validateEvaluation } from './fake-api/validate.js';
 
-export interface FakeApiOptions {
-  /** Pending/running evaluations allowed per organization before a POST gets 429. @default Infinity */
-  maxInflight?: number;
-  /**
-   * Evaluations processed at once; later ones wait `pending` in submission order, and `evalMs` (or
-   * the outcome's `durationMs`) is then the time on a worker. @default Infinity (no queue)
-   */
-  workers?: number;
-  /** Time from creation to a terminal status (time on a worker with `workers`). @default 50 */
-  evalMs?: number;
-  /** Body of GET /v1/evaluations/job-classes (served as is, so odd shapes can be tested). */
-  jobClasses?: unknown;
-  /** Valid bearer keys; `['*']` accepts any non-empty key. @default ['test-key'] */
-  apiKeys?: string[];
-  /** Retry-After sent with the in-flight 429; null sends none. @default '1' */
-  retryAfter?: string | null;
-  /** The fake's clock (ms), for lifecycle and timestamps. @default Date.now */
-  now?: () => number;
-  /** The organization a key belongs to when no X-Organization-Id is sent. */
-  orgId?: string;
-  /** Evaluations the balance covers; the next POST gets 402 INSUFFICIENT_CREDIT. @default Infinity */
-  creditEvaluations?: number;
-  /** Scopes per key; a key not listed has every scope. */
-  scopes?: Record<string, string[]>;
-  /**
-   * A request-rate limit per key, `limit` requests per fixed window: 429 RATE_LIMITED when
-   * exceeded. With `headers` (default true) every /v1 response carries X-RateLimit-* and the 429
-   * a Retry-After; with `headers: false` nothing says how long to wait (the service today).
-   */
-  rateLimit?: { limit: number; windowMs: number; headers?: boolean };
-  /** Random faults on /v1 requests (see ChaosOptions). */
-  chaos?: ChaosOptions;
-  /** Refuse (422) `runflow://assets/{uuid}` references to assets not uploaded here. @default false */
-  requireKnownAssets?: boolean;
-  /** Longest request body kept in the log (bodySize is always exact). @default Infinity */
-  maxLoggedBody?: number;
-  /**
-   * GET /v1/billing/balance: the amount as a decimal string (null answers 404, as an API without
-   * the endpoint). @default '1000000.000000' (covers any test)
-   */
-  balance?: string | null;
-  /** `decimal`: the API reference's `{id, org_id, balance, …}`; `cents`: the pricing page's `{balance_cents, currency}`. @default 'decimal' */
-  balanceShape?: 'decimal' | 'cents';
-  /** Currency of the `cents` shape. @default 'USD' */
-  balanceCurrency?: string;
-  /** Served as is instead of the shapes above (odd shapes). */
-  balanceBody?: unknown;
-}
-
-export interface FakeFault {
-  method?: string;
-  /** The pathname, exactly, or a pattern. */
-  path?: string | RegExp;
-  /** How many matching requests it applies to. @default 1 */
-  times?: number;
-  status?: number;
-  headers?: Record<string, string>;
-  /** An object is sent as JSON; a string as is (text/html when it starts with `<`). */
-  body?: string | object;
-  /** Destroy the socket instead of answering. */
-  reset?: boolean;
-  /** Wait this long first; then answer normally unless `status` or `reset` is given. */
-  delayMs?: number;
-  /**
-   * Handle the request normally first (an evaluation is created, an upload is stored), then apply
-   * the fault instead of sending the answer: a response lost on the way back.
-   */
-  afterHandling?: boolean;
-}
-
-/**
- * Faults injected at random into a share of /v1 requests, each kind equally likely: a reset before
- * the request is handled, a reset after it was handled (the response is lost although the server
- * acted), a 500 or 503, a 429 without headers, or a slow answer.
- */
-export interface ChaosOptions {
-  /** Share of requests that get a fault (0–1). */
-  rate: number;
-  /** @default 1 */
-  seed?: number;
-  /** Delay of a slow answer. @default 1500 */
-  slowMs?: number;
-}
-
-export interface LoggedRequest {
-  method: string;
-  /** The pathname. */
-  path: string;
-  query: URLSearchParams;
-  /** Lower-case names. */
-  headers: Record<string, string>;
-  body: string;
-  bodySize: number;
-  time: number;
-  /** The status answered (undefined for a reset or unanswered request). */
-  status?: number;
-  /** The fault injected by `chaos`, if any. */
-  chaos?: string;
-}
-
-export interface UploadRecord {
-  filename: string;
-  mime_type: string;
-  size_bytes: number;
-  /** Bytes received by the storage PUT. */
-  received?: number;
-  /** Content-Type the storage PUT declared. */
-  contentType?: string;
-  /** Headers of the storage PUT (empty until it happens). */
-  headers: Record<string, string>;
-  confirmed?: boolean;
-  org_id: string;
-}
-
-export type OutcomeFn = (body: any, index: number) => Partial<Record<string, unknown>> & { durationMs?: number };
-
-interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-interface EvalState {
-  id: string;
-  org: string;
-  createdAt: number;
-  /** From creation to the terminal status (queue wait included). */
-  durationMs: number;
-  pendingMs: number;
-  /** Time on a worker (what `eval_duration_ms` reports). */
-  runMs: number;
-  /** Fields the terminal record gets (defaults merged with the outcome). */
-  final: Record<string, unknown>;
-  record: Record<string, unknown>;
-  terminal: boolean;
-  /** Seeded with putRecord: served verbatim, no lifecycle. */
-  seeded: boolean;
-}
-
-const EMBEDS = ['judges', 'gate_failures', 'action'] as const;
-const KNOWN_EMBEDS = new Set<string>([...EMBEDS, 'run', 'model', 'parent_evaluation']);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ASSET_REF = /^runflow:\/\/assets\/([0-9a-f-]{36})$/i;
-const MAX_UPLOAD_BYTES = 52_428_800;
-const MAX_IMAGE_URL = 12_000_000;
-
-export const DEFAULT_JOB_CLASSES = {
-  items: [{ code: 'standard', name: 'Standard', price: '0.400000', currency_code: 'USD', is_active: true }],
-};
-
-const EVALUATION_FIELDS = new Set([
-  'generated_image_url',
-  'task_type',
-  'task_description',
-  'generation_prompt',
-  'evaluation_instructions',
-  'input_attributes',
-  'reference_images',
-  'run_id',
-  'client_ref',
-  'job_class',
-  'callback_url',
-]);
-
-/** String caps from the seed (POST /v1/evaluations). */
-const STRING_CAPS: Array<[field: string, max: number]> = [
-  ['task_description', 4000],
-  ['generation_prompt', 10000],
-  ['evaluation_instructions', 4000],
-  ['client_ref', 255],
-  ['job_class', 50],
-  ['callback_url', 2048],
-];
+export { DEFAULT_JOB_CLASSES } from './fake-api/records.js';
+export type { ChaosOptions, FakeApiOptions, FakeFault, LoggedRequest, OutcomeFn, UploadRecord } from './fake-api/types.js';
+export { idealMakespan } from './fake-api/util.js';
 
 export class FakeApi {
   readonly url: string;
@@ -215,13 +68,13 @@ export class FakeApi {
   /** Confirmed assets by id. */
   readonly assets = new Map<string, Record<string, unknown>>();
   /** Options in force; tests may change them between requests. */
-  options: Required<Omit<FakeApiOptions, 'scopes' | 'rateLimit' | 'chaos' | 'balanceBody'>> & Pick<FakeApiOptions, 'scopes' | 'rateLimit' | 'chaos' | 'balanceBody'>;
+  options: ResolvedOptions;
   /** Most requests being handled at the same time so far. */
   peakConcurrentRequests = 0;
 
   readonly #server: http.Server;
   readonly #initialOptions: FakeApi['options'];
-  #faults: Array<FakeFault & { remaining: number }> = [];
+  #faults = new FaultQueue(1);
   #outcome: OutcomeFn | undefined;
   #states = new Map<string, EvalState>();
   #inflight = new Set<string>();
@@ -239,7 +92,6 @@ export class FakeApi {
   #runs: Array<{ start: number; end: number }> = [];
   /** Most evaluations pending or running at once so far. */
   peakInflight = 0;
-  #chaosRandom: () => number = seededRandom(1);
   readonly #userId = randomUUID();
 
   private constructor(server: http.Server, url: string, opts: FakeApiOptions) {
@@ -266,7 +118,7 @@ export class FakeApi {
       balanceBody: opts.balanceBody,
     };
     this.options = { ...this.#initialOptions };
-    this.#chaosRandom = seededRandom(opts.chaos?.seed ?? 1);
+    this.#faults = new FaultQueue(opts.chaos?.seed ?? 1);
   }
 
   static async start(opts: FakeApiOptions = {}): Promise<FakeApi> {
@@ -285,12 +137,12 @@ export class FakeApi {
 
   /** Queues a fault; the first queued fault that matches a request applies to it. */
   fault(f: FakeFault): void {
-    this.#faults.push({ ...f, remaining: f.times ?? 1 });
+    this.#faults.add(f);
   }
 
   /** Faults not yet used up (to assert that a test's faults all fired). */
   get pendingFaults(): number {
-    return this.#faults.length;
+    return this.#faults.pending;
   }
 
   /**
@@ -397,7 +249,6 @@ export class FakeApi {
     this.evaluations.clear();
     this.uploads.clear();
     this.assets.clear();
-    this.#faults = [];
     this.#outcome = undefined;
     this.#states.clear();
     this.#inflight.clear();
@@ -410,7 +261,7 @@ export class FakeApi {
     this.peakInflight = 0;
     this.peakConcurrentRequests = 0;
     this.options = { ...this.#initialOptions };
-    this.#chaosRandom = seededRandom(this.options.chaos?.seed ?? 1);
+    this.#faults = new FaultQueue(this.options.chaos?.seed ?? 1);
   }
 
   async close(): Promise<void> {
@@ -443,7 +294,7 @@ export class FakeApi {
       };
       this.requests.push(logged);
 
-      const fault = this.#takeFault(logged) ?? this.#chaosFault(logged);
+      const fault = this.#faults.take(logged) ?? this.#faults.chaos(logged, this.options.chaos);
       if (fault?.delayMs) {
         const stillOpen = await this.#sleepWhileOpen(fault.delayMs, res);
         if (!stillOpen) return;
@@ -464,35 +315,6 @@ export class FakeApi {
         res.end(JSON.stringify({ code: 'FAKE_API_BUG', message: String(err) }));
       }
     }
-  }
-
-  #takeFault(req: LoggedRequest): FakeFault | undefined {
-    const index = this.#faults.findIndex(
-      (f) => (f.method === undefined || f.method.toUpperCase() === req.method) && (f.path === undefined || matchPath(f.path, req.path)),
-    );
-    if (index < 0) return undefined;
-    const fault = this.#faults[index];
-    fault.remaining -= 1;
-    if (fault.remaining <= 0) this.#faults.splice(index, 1);
-    return fault;
-  }
-
-  /** A random fault for a share of /v1 requests (options.chaos), or none. */
-  #chaosFault(req: LoggedRequest): FakeFault | undefined {
-    const chaos = this.options.chaos;
-    if (!chaos || !req.path.startsWith('/v1/') || req.path === '/v1/health') return undefined;
-    if (this.#chaosRandom() >= chaos.rate) return undefined;
-    const kinds: Array<[string, FakeFault]> = [
-      ['reset', { reset: true }],
-      ['lost-response', { reset: true, afterHandling: true }],
-      ['500', { status: 500 }],
-      ['503', { status: 503 }],
-      ['429', { status: 429 }],
-      ['slow', { delayMs: chaos.slowMs ?? 1500 }],
-    ];
-    const [name, fault] = kinds[Math.floor(this.#chaosRandom() * kinds.length)];
-    req.chaos = name;
-    return fault;
   }
 
   #applyFault(fault: FakeFault, res: ServerResponse, logged: LoggedRequest): void {
@@ -543,16 +365,16 @@ export class FakeApi {
 
   async #route(req: LoggedRequest, text: string, url: URL): Promise<Reply> {
     const { method, path } = req;
-    if (path.startsWith('/storage/')) return method === 'PUT' ? this.#storagePut(req, path.slice('/storage/'.length), url) : this.#unexpected(req, 405);
+    if (path.startsWith('/storage/')) return method === 'PUT' ? storagePut(this, req, path.slice('/storage/'.length), url) : this.#unexpected(req, 405);
     if (path === '/v1/health') return method === 'GET' ? { status: 200, body: { status: 'ok' } } : this.#unexpected(req, 405);
     if (!path.startsWith('/v1/')) return this.#unexpected(req, 404);
 
     const key = bearerKey(req.headers.authorization);
-    if (!key || !this.#keyIsValid(key)) {
+    if (!key || !keyIsValid(this.options, key)) {
       return { status: 401, body: { code: 'UNAUTHORIZED', message: key ? 'Invalid or revoked API key.' : 'Missing bearer token.', errors: null } };
     }
     const org = req.headers['x-organization-id'] || this.options.orgId;
-    const limited = this.#rateLimit(key);
+    const limited = rateLimit(this.options, this.#rateWindows, key);
     if (limited.reply) return limited.reply;
     const reply = await this.#routeV1(req, text, key, org);
     reply.headers = { ...limited.headers, ...reply.headers };
@@ -563,27 +385,27 @@ export class FakeApi {
     const { method, path } = req;
     let m: RegExpExecArray | null;
     if (path === '/v1/auth/me') {
-      return method === 'GET' ? { status: 200, body: this.#me(key, org) } : this.#unexpected(req, 405);
+      return method === 'GET' ? { status: 200, body: me(this.options, this.#userId, key, org) } : this.#unexpected(req, 405);
     }
     if (path === '/v1/evaluations/job-classes') {
       return method === 'GET' ? { status: 200, body: this.options.jobClasses } : this.#unexpected(req, 405);
     }
     if (path === '/v1/billing/balance') {
       if (method !== 'GET') return this.#unexpected(req, 405);
-      if (!this.#hasScope(key, 'billing:read')) return permissionDenied('billing:read');
-      return this.#balance(org);
+      if (!hasScope(this.options, key, 'billing:read')) return permissionDenied('billing:read');
+      return balance(this.options, org);
     }
     if (path === '/v1/evaluations/statuses') {
       return method === 'GET' ? { status: 200, body: { items: ['pending', 'running', 'completed', 'failed'].map((code) => ({ code })) } } : this.#unexpected(req, 405);
     }
     if (path === '/v1/evaluations' || path === '/v1/evaluations/') {
       if (method !== 'POST') return this.#unexpected(req, 405);
-      if (!this.#hasScope(key, 'evaluations:create')) return permissionDenied('evaluations:create');
+      if (!hasScope(this.options, key, 'evaluations:create')) return permissionDenied('evaluations:create');
       return this.#createEvaluation(req, text, org);
     }
     if ((m = /^\/v1\/evaluations\/([^/]+)$/.exec(path))) {
       if (method !== 'GET') return this.#unexpected(req, 405);
-      if (!this.#hasScope(key, 'evaluations:read')) return permissionDenied('evaluations:read');
+      if (!hasScope(this.options, key, 'evaluations:read')) return permissionDenied('evaluations:read');
       return this.#getEvaluation(decodeURIComponent(m[1]), req.query, org);
     }
     if ((m = /^\/v1\/evaluations\/([^/]+)\/feedback$/.exec(path))) {
@@ -591,10 +413,10 @@ export class FakeApi {
       return this.#feedback(decodeURIComponent(m[1]), text, org);
     }
     if (path === '/v1/asset-uploads') {
-      return method === 'POST' ? this.#createUpload(text, org) : this.#unexpected(req, 405);
+      return method === 'POST' ? createUpload(this, text, org) : this.#unexpected(req, 405);
     }
     if ((m = /^\/v1\/asset-uploads\/([^/]+)\/confirmations$/.exec(path))) {
-      return method === 'POST' ? this.#confirmUpload(decodeURIComponent(m[1]), text, org) : this.#unexpected(req, 405);
+      return method === 'POST' ? confirmUpload(this, this.#userId, decodeURIComponent(m[1]), text, org) : this.#unexpected(req, 405);
     }
     if ((m = /^\/v1\/assets\/([^/]+)$/.exec(path))) {
       if (method !== 'GET') return this.#unexpected(req, 405);
@@ -614,86 +436,12 @@ export class FakeApi {
     };
   }
 
-  // ---- auth, scopes, rate limit ----------------------------------------------------------------
-
-  #keyIsValid(key: string): boolean {
-    const keys = this.options.apiKeys;
-    return keys.includes('*') || keys.includes(key);
-  }
-
-  #hasScope(key: string, scope: string): boolean {
-    const scopes = this.options.scopes?.[key];
-    return scopes === undefined || scopes.includes(scope);
-  }
-
-  #rateLimit(key: string): { reply?: Reply; headers: Record<string, string> } {
-    const limit = this.options.rateLimit;
-    if (!limit) return { headers: {} };
-    const now = this.options.now();
-    let window = this.#rateWindows.get(key);
-    if (!window || now - window.start >= limit.windowMs) {
-      window = { start: now, count: 0 };
-      this.#rateWindows.set(key, window);
-    }
-    window.count += 1;
-    const resetMs = window.start + limit.windowMs;
-    const withHeaders = limit.headers !== false;
-    const headers: Record<string, string> = withHeaders
-      ? {
-          'x-ratelimit-limit': String(limit.limit),
-          'x-ratelimit-remaining': String(Math.max(0, limit.limit - window.count)),
-          'x-ratelimit-reset': String(Math.ceil(resetMs / 1000)),
-        }
-      : {};
-    if (window.count <= limit.limit) return { headers };
-    // A refused request does not use up the window.
-    window.count -= 1;
-    const retryAfter = String(Math.max(1, Math.ceil((resetMs - now) / 1000)));
-    return {
-      headers,
-      reply: {
-        status: 429,
-        headers: withHeaders ? { ...headers, 'retry-after': retryAfter } : {},
-        body: { code: 'RATE_LIMITED', message: `Rate limit exceeded: ${limit.limit} requests per ${limit.windowMs} ms.`, errors: null },
-      },
-    };
-  }
-
-  #me(key: string, org: string): Record<string, unknown> {
-    return {
-      id: this.#userId,
-      email: 'ci@example.com',
-      first_name: 'Test',
-      last_name: 'User',
-      org_id: org,
-      organization: { id: org, name: 'Test Organization' },
-      scopes: this.options.scopes?.[key] ?? ['evaluations:create', 'evaluations:read'],
-    };
-  }
-
-  #balance(org: string): Reply {
-    const o = this.options;
-    if (o.balanceBody !== undefined) return { status: 200, body: o.balanceBody };
-    if (o.balance === null) return { status: 404, body: { code: 'NOT_FOUND', message: 'Not found.', errors: null } };
-    if (o.balanceShape === 'cents') {
-      const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(o.balance.trim());
-      if (!m) throw new Error(`fake API: balance ${o.balance} is not a decimal`);
-      const cents = (Number(m[2] || '0') * 100 + Number((m[3] ?? '').padEnd(2, '0').slice(0, 2))) * (m[1] ? -1 : 1);
-      return { status: 200, body: { balance_cents: cents, currency: o.balanceCurrency } };
-    }
-    const iso = new Date(o.now()).toISOString();
-    return {
-      status: 200,
-      body: { id: randomUUID(), org_id: org, balance: o.balance, low_balance_threshold: '5.000000', low_balance_notified_at: null, created_at: iso, updated_at: iso },
-    };
-  }
-
   // ---- evaluations -----------------------------------------------------------------------------
 
   #createEvaluation(req: LoggedRequest, text: string, org: string): Reply {
     const parsed = parseJson(text);
     if (!parsed.ok) return validationError([{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }]);
-    const errors = this.#validateEvaluation(parsed.value);
+    const errors = validateEvaluation(parsed.value, this.options, this.assets);
     if (errors.length > 0) return validationError(errors);
     const body = parsed.value as Record<string, unknown>;
 
@@ -734,77 +482,6 @@ export class FakeApi {
     const state = this.#newEvaluation(body, org);
     if (key !== undefined) this.#idempotency.set(`${org}\u0000${key}`, { hash, id: state.id });
     return { status: 202, body: withoutEmbeds(state.record), headers: { location: `/v1/evaluations/${state.id}` } };
-  }
-
-  #validateEvaluation(body: unknown): FieldError[] {
-    if (!isObject(body)) return [{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'dict_type' }];
-    const errors: FieldError[] = [];
-    for (const field of Object.keys(body)) {
-      if (!EVALUATION_FIELDS.has(field)) errors.push({ loc: ['body', field], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' });
-    }
-    const imageError = (loc: Array<string | number>, value: unknown) => {
-      if (typeof value !== 'string') return { loc, msg: value === undefined ? 'Field required' : 'Input should be a valid string', type: value === undefined ? 'missing' : 'string_type' };
-      if (value.length > MAX_IMAGE_URL) return { loc, msg: `String should have at most ${MAX_IMAGE_URL} characters`, type: 'string_too_long' };
-      if (!/^(https:\/\/|runflow:\/\/assets\/|data:image\/)/i.test(value)) {
-        return { loc, msg: 'URL must be https://, runflow://assets/{uuid}, or a data:image/ URI', type: 'value_error' };
-      }
-      const asset = ASSET_REF.exec(value);
-      if (value.startsWith('runflow://') && !asset) return { loc, msg: 'Invalid asset reference; expected runflow://assets/{uuid}', type: 'value_error' };
-      if (asset && this.options.requireKnownAssets && !this.assets.has(asset[1])) {
-        return { loc, msg: `asset not found or expired: ${value}`, type: 'value_error' };
-      }
-      return undefined;
-    };
-    const image = imageError(['body', 'generated_image_url'], body.generated_image_url);
-    if (image) errors.push(image);
-
-    const taskType = body.task_type;
-    if (typeof taskType !== 'string') {
-      errors.push({ loc: ['body', 'task_type'], msg: taskType === undefined ? 'Field required' : 'Input should be a valid string', type: taskType === undefined ? 'missing' : 'string_type' });
-    } else if (taskType.length < 1 || taskType.length > 100) {
-      errors.push({ loc: ['body', 'task_type'], msg: 'String should have 1 to 100 characters', type: 'string_length' });
-    }
-    for (const [field, max] of STRING_CAPS) {
-      const value = body[field];
-      if (value === undefined || value === null) continue;
-      if (typeof value !== 'string') errors.push({ loc: ['body', field], msg: 'Input should be a valid string', type: 'string_type' });
-      else if (value.length > max) errors.push({ loc: ['body', field], msg: `String should have at most ${max} characters`, type: 'string_too_long' });
-    }
-    if (body.input_attributes !== undefined && body.input_attributes !== null && !isObject(body.input_attributes)) {
-      errors.push({ loc: ['body', 'input_attributes'], msg: 'Input should be a valid dictionary', type: 'dict_type' });
-    }
-    const refs = body.reference_images;
-    if (refs !== undefined && refs !== null) {
-      if (!Array.isArray(refs)) errors.push({ loc: ['body', 'reference_images'], msg: 'Input should be a valid list', type: 'list_type' });
-      else {
-        if (refs.length > 4) errors.push({ loc: ['body', 'reference_images'], msg: 'List should have at most 4 items after validation', type: 'too_long' });
-        refs.forEach((ref, i) => {
-          if (!isObject(ref)) {
-            errors.push({ loc: ['body', 'reference_images', i], msg: 'Input should be a valid dictionary', type: 'dict_type' });
-            return;
-          }
-          const refError = imageError(['body', 'reference_images', i, 'url'], ref.url);
-          if (refError) errors.push(refError);
-          for (const k of Object.keys(ref)) {
-            if (k !== 'url' && k !== 'kind' && k !== 'description') errors.push({ loc: ['body', 'reference_images', i, k], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' });
-            else if (k !== 'url' && ref[k] !== null && typeof ref[k] !== 'string') errors.push({ loc: ['body', 'reference_images', i, k], msg: 'Input should be a valid string', type: 'string_type' });
-          }
-        });
-      }
-    }
-    if (body.run_id !== undefined && body.run_id !== null && (typeof body.run_id !== 'string' || !UUID.test(body.run_id))) {
-      errors.push({ loc: ['body', 'run_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' });
-    }
-    if (typeof body.callback_url === 'string' && !/^https:\/\/[^\s/]+/i.test(body.callback_url)) {
-      errors.push({ loc: ['body', 'callback_url'], msg: 'URL scheme should be https', type: 'url_scheme' });
-    }
-    if (typeof body.job_class === 'string' && body.job_class.length <= 50) {
-      const active = activeJobClasses(this.options.jobClasses);
-      if (active && !active.includes(body.job_class)) {
-        errors.push({ loc: ['body', 'job_class'], msg: `Unknown or inactive job class '${body.job_class}'`, type: 'enum' });
-      }
-    }
-    return errors;
   }
 
   #newEvaluation(body: Record<string, unknown>, org: string): EvalState {
@@ -977,355 +654,5 @@ export class FakeApi {
     return { status: 200, body: withoutEmbeds(state.record) };
   }
 
-  // ---- uploads ---------------------------------------------------------------------------------
 
-  #createUpload(text: string, org: string): Reply {
-    const parsed = parseJson(text);
-    if (!parsed.ok) return validationError([{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }]);
-    const body = parsed.value;
-    if (!isObject(body)) return validationError([{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'dict_type' }]);
-    const errors: FieldError[] = [];
-    const str = (field: string, max: number) => {
-      const v = body[field];
-      if (typeof v !== 'string') errors.push({ loc: ['body', field], msg: v === undefined ? 'Field required' : 'Input should be a valid string', type: 'string_type' });
-      else if (v.length < 1 || v.length > max) errors.push({ loc: ['body', field], msg: `String should have 1 to ${max} characters`, type: 'string_length' });
-    };
-    str('filename', 500);
-    str('mime_type', 255);
-    const size = body.size_bytes;
-    if (typeof size !== 'number' || !Number.isInteger(size)) errors.push({ loc: ['body', 'size_bytes'], msg: size === undefined ? 'Field required' : 'Input should be a valid integer', type: 'int_type' });
-    else if (size < 1 || size > MAX_UPLOAD_BYTES) errors.push({ loc: ['body', 'size_bytes'], msg: `Input should be between 1 and ${MAX_UPLOAD_BYTES}`, type: 'range' });
-    for (const k of Object.keys(body)) if (!['filename', 'mime_type', 'size_bytes'].includes(k)) errors.push({ loc: ['body', k], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' });
-    if (errors.length > 0) return validationError(errors);
-    const id = randomUUID();
-    this.uploads.set(id, { filename: body.filename as string, mime_type: body.mime_type as string, size_bytes: size as number, headers: {}, org_id: org });
-    // The query imitates a presigned URL's credentials (they must never be logged).
-    const signature = randomBytes(16).toString('hex');
-    return { status: 201, body: { asset_id: id, upload_url: `${this.url}/storage/${id}?X-Amz-Expires=3600&X-Amz-Signature=${signature}` } };
-  }
-
-  #storagePut(req: LoggedRequest, id: string, url: URL): Reply {
-    const upload = this.uploads.get(decodeURIComponent(id));
-    const xmlError = (status: number, code: string, message: string): Reply => ({
-      status,
-      headers: { 'content-type': 'application/xml' },
-      body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`,
-    });
-    if (!upload) return xmlError(404, 'NoSuchUpload', 'The specified upload does not exist.');
-    if (req.headers.authorization !== undefined) {
-      return xmlError(400, 'InvalidArgument', 'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter should be specified');
-    }
-    if (!url.searchParams.get('X-Amz-Signature')) return xmlError(403, 'AccessDenied', 'Request has no signature.');
-    const contentType = req.headers['content-type'];
-    upload.headers = req.headers;
-    upload.contentType = contentType;
-    if (contentType !== upload.mime_type) {
-      return xmlError(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
-    }
-    upload.received = req.bodySize;
-    return { status: 200, headers: { etag: `"${createHash('md5').update(id).digest('hex')}"` } };
-  }
-
-  #confirmUpload(id: string, text: string, org: string): Reply {
-    const upload = this.uploads.get(id);
-    if (!upload || upload.org_id !== org) {
-      return { status: 404, body: { code: 'ASSET_UPLOAD_NOT_FOUND', message: 'Upload session not found.', errors: null } };
-    }
-    if (text.trim() !== '') {
-      const parsed = parseJson(text);
-      if (!parsed.ok || !isObject(parsed.value)) return validationError([{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'dict_type' }]);
-      for (const k of Object.keys(parsed.value)) {
-        if (k !== 'folder_id') return validationError([{ loc: ['body', k], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' }]);
-      }
-    }
-    if (upload.received === undefined) {
-      return { status: 409, body: { code: 'UPLOAD_NOT_FOUND', message: 'No object was uploaded to the presigned URL.', errors: null } };
-    }
-    if (upload.received !== upload.size_bytes) {
-      return validationError([{ loc: ['body'], msg: `Uploaded ${upload.received} bytes, but the session declared ${upload.size_bytes}`, type: 'value_error' }]);
-    }
-    const existing = this.assets.get(id);
-    if (existing) return { status: 201, body: existing };
-    upload.confirmed = true;
-    const iso = new Date(this.options.now()).toISOString();
-    const asset = {
-      id,
-      org_id: org,
-      folder_id: null,
-      name: upload.filename,
-      r2_key: `orgs/${org}/assets/${id}/${upload.filename}`,
-      url: `https://assets.runflow.test/${id}/${encodeURIComponent(upload.filename)}?sig=${randomBytes(8).toString('hex')}`,
-      thumbnail_url: null,
-      mime_type: upload.mime_type,
-      size_bytes: upload.received,
-      asset_type: upload.mime_type.startsWith('image/') ? 'image' : 'file',
-      source_type: 'upload',
-      source_id: null,
-      created_by: this.#userId,
-      created_at: iso,
-      updated_at: iso,
-      deleted_at: null,
-      deleted_by: null,
-    };
-    this.assets.set(id, asset);
-    return { status: 201, body: asset };
-  }
-}
-
-// ---- helpers -----------------------------------------------------------------------------------
-
-/**
- * Makespan of jobs all submitted at time 0 and run in the given order on `slots` workers, each
- * job on the first worker free (Infinity slots: the longest job).
- */
-export function idealMakespan(runTimes: readonly number[], slots: number): number {
-  if (!runTimes.length) return 0;
-  if (!Number.isFinite(slots) || slots >= runTimes.length) return Math.max(...runTimes);
-  const free = new Array<number>(Math.max(1, Math.floor(slots))).fill(0);
-  let end = 0;
-  for (const t of runTimes) {
-    let slot = 0;
-    for (let i = 1; i < free.length; i++) if (free[i] < free[slot]) slot = i;
-    free[slot] += t;
-    end = Math.max(end, free[slot]);
-  }
-  return end;
-}
-
-/** A small seeded generator (mulberry32): the same seed gives the same faults. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface FieldError {
-  loc: Array<string | number>;
-  msg: string;
-  type: string;
-}
-
-function validationError(errors: FieldError[]): Reply {
-  return { status: 422, body: { code: 'VALIDATION_ERROR', message: 'Request validation failed.', errors } };
-}
-
-function permissionDenied(scope: string): Reply {
-  return { status: 403, body: { code: 'PERMISSION_DENIED', message: `Token lacks scope ${scope} for this operation.`, errors: null } };
-}
-
-function defaultErrorBody(status: number): unknown {
-  if (status === 429) return { code: 'RATE_LIMITED', message: 'Rate limit exceeded.', errors: null };
-  if (status === 503) return { code: 'SERVICE_UNAVAILABLE', message: 'Service temporarily unavailable.', errors: null };
-  if (status >= 500) return { code: 'INTERNAL_ERROR', message: 'Internal server error.', errors: null };
-  return { code: `HTTP_${status}`, message: http.STATUS_CODES[status] ?? 'Error', errors: null };
-}
-
-/** The terminal record's fields: defaults for the verdict, overridden by the test's outcome. */
-function terminalFields(
-  record: Record<string, unknown>,
-  outcome: Record<string, unknown>,
-  price: string,
-  durationMs: number,
-  brokenMedia: boolean,
-): Record<string, unknown> {
-  const failureCode = (outcome.failure_code as string | undefined) ?? (brokenMedia ? 'invalid_media' : undefined);
-  const failed = outcome.status_code === 'failed' || (failureCode !== undefined && failureCode !== null);
-  const evalId = record.id as string;
-  const duration = Number.isFinite(durationMs) ? Math.round(durationMs) : null;
-  if (failed) {
-    const code = failureCode ?? 'processing_failed';
-    return {
-      status_code: 'failed',
-      overall_passed: null,
-      weighted_pass_rate: null,
-      top_issues: null,
-      top_strengths: null,
-      eval_duration_ms: duration,
-      // Only processing_failed (and completed) evaluations are billed (seeds/001).
-      cost: code === 'processing_failed' ? price : null,
-      judges: [],
-      gate_failures: [],
-      action: null,
-      ...outcome,
-      failure_code: code,
-    };
-  }
-  const passed = outcome.overall_passed === undefined ? true : outcome.overall_passed;
-  const rate = outcome.weighted_pass_rate === undefined ? (passed === false ? 0.55 : 0.9) : outcome.weighted_pass_rate;
-  const judges = defaultJudges(evalId, passed !== false, record.created_at as string);
-  const action = defaultAction(evalId, passed !== false, record, record.created_at as string);
-  return {
-    status_code: 'completed',
-    overall_passed: passed,
-    weighted_pass_rate: rate,
-    top_issues: passed === false ? ['Background does not match the prompt', 'Slight shadow under the chin'] : ['Slight shadow under the chin'],
-    top_strengths: ['identity', 'framing'],
-    check_summary: { judges_total: judges.length, judges_passed: judges.filter((j) => j.passed).length },
-    analysis_modules_executed: judges.length,
-    primary_action_code: action.primary_action,
-    eval_duration_ms: duration,
-    cost: price,
-    failure_code: null,
-    judges,
-    gate_failures:
-      passed === false
-        ? [{ id: randomUUID(), evaluation_id: evalId, output_key: 'background', module: 'prompt_adherence', reason: 'Background does not match the prompt', created_at: record.created_at }]
-        : [],
-    action,
-    ...outcome,
-  };
-}
-
-function defaultJudges(evaluationId: string, passed: boolean, createdAt: string): Array<Record<string, unknown>> {
-  const judge = (name: string, category: string, ok: boolean, weight: number, confidence: number, reasoning: string, issues: Array<[string, string]>) => {
-    const id = randomUUID();
-    return {
-      id,
-      evaluation_id: evaluationId,
-      name,
-      description: `${name} of the generated image`,
-      category,
-      passed: ok,
-      confidence,
-      weight,
-      reasoning,
-      evidence: issues.map(([, detail]) => detail),
-      sub_point_results: {},
-      sub_points_evaluated: issues.length + 2,
-      created_at: createdAt,
-      issues: issues.map(([subcategory, detail]) => ({
-        id: randomUUID(),
-        evaluation_id: evaluationId,
-        evaluation_judge_id: id,
-        category,
-        subcategory,
-        detail,
-        created_at: createdAt,
-      })),
-    };
-  };
-  return [
-    judge('Technical quality', 'technical', true, 1, 0.92, 'Sharp, well exposed, no visible artefacts.', [['lighting', 'Slight shadow under the chin']]),
-    judge(
-      'Prompt adherence',
-      'prompt',
-      passed,
-      1.5,
-      0.81,
-      passed ? 'The image follows the prompt.' : 'The background is busy although the prompt asks for a neutral one.',
-      passed ? [] : [['background', 'Background does not match the prompt']],
-    ),
-    judge('Composition', 'composition', true, 0.8, 0.77, 'Subject is framed head-and-shoulders.', [['framing', 'Subject slightly off-centre']]),
-  ];
-}
-
-function defaultAction(evaluationId: string, passed: boolean, record: Record<string, unknown>, createdAt: string): Record<string, unknown> {
-  const prompt = typeof record.generation_prompt === 'string' && record.generation_prompt ? record.generation_prompt : String(record.task_type);
-  return {
-    id: randomUUID(),
-    evaluation_id: evaluationId,
-    primary_action: passed ? 'accept' : 'regenerate',
-    failure_summary: passed ? null : 'The background does not match the prompt.',
-    improved_prompt: `${prompt}, soft even lighting, plain neutral background`,
-    created_at: createdAt,
-  };
-}
-
-/** data: URIs are "materialized into a hosted asset" by the service; so are they here. */
-function hostedUrl(url: string, evaluationId: string, name: string): string {
-  const m = /^data:image\/([a-z0-9.+-]+)[;,]/i.exec(url);
-  if (!m) return url;
-  const ext = m[1].toLowerCase().replace('jpeg', 'jpg').replace(/\+.*$/, '');
-  return `https://assets.runflow.test/evaluations/${evaluationId}/${name}.${ext}`;
-}
-
-/** A data: URI whose payload is not base64 can never be decoded: the evaluation ends invalid_media. */
-function isBrokenDataUri(url: unknown): boolean {
-  if (typeof url !== 'string' || !url.startsWith('data:')) return false;
-  const comma = url.indexOf(',');
-  if (comma < 0 || !/;base64$/i.test(url.slice(0, comma))) return true;
-  const payload = url.slice(comma + 1);
-  return payload.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(payload);
-}
-
-function jobClassItems(jobClasses: unknown): Array<Record<string, unknown>> | undefined {
-  const items = Array.isArray(jobClasses) ? jobClasses : isObject(jobClasses) && Array.isArray(jobClasses.items) ? jobClasses.items : undefined;
-  return items?.filter(isObject);
-}
-
-function activeJobClasses(jobClasses: unknown): string[] | undefined {
-  const items = jobClassItems(jobClasses);
-  if (!items || items.length === 0 || !items.every((c) => typeof c.code === 'string')) return undefined;
-  return items.filter((c) => c.is_active !== false).map((c) => c.code as string);
-}
-
-function withoutEmbeds(record: Record<string, unknown>): Record<string, unknown> {
-  const copy: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) if (!(EMBEDS as readonly string[]).includes(k)) copy[k] = v;
-  return copy;
-}
-
-function canonicalHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isObject(value)) {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false };
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function bearerKey(header: string | undefined): string | undefined {
-  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  return m?.[1];
-}
-
-function matchPath(pattern: string | RegExp, path: string): boolean {
-  return typeof pattern === 'string' ? pattern === path : pattern.test(path);
-}
-
-function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
-}
-
-function lowerKeys(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
-  return out;
-}
-
-/** Reads the whole body; with `keep` false only counts it (storage uploads stay out of memory). */
-async function readBody(req: IncomingMessage, keep: boolean): Promise<{ text: string; size: number }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (keep) chunks.push(buf);
-  }
-  return { text: keep ? Buffer.concat(chunks).toString('utf8') : '', size };
 }
