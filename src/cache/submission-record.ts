@@ -176,7 +176,7 @@ async function readShard(file: string): Promise<Map<string, string>> {
       }
     }
     const m = ENTRY_AT_END.exec(line);
-    if (m) entries.set(m[1], m[2]);
+    if (m) entries.set(m[1]!, m[2]!);
   }
   return entries;
 }

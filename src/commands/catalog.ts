@@ -49,7 +49,7 @@ export function targetCommands(argv: readonly string[]): string[] {
   const names = new Set(CATALOG.map((c) => c.name));
   const found: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = argv[i]!;
     if (arg === '--') break;
     if (arg.startsWith('-')) {
       if (VALUE_FLAGS.has(arg)) i++;

@@ -70,8 +70,8 @@ function parseEvalTime(raw: string | undefined): { minMs: number; maxMs: number 
   if (raw === undefined) return { minMs: 0, maxMs: 0 };
   const parts = raw.split('..');
   if (parts.length > 2) throw new UsageError(`--eval-time ${JSON.stringify(raw)}: give one duration (2s) or a range (1s..4s)`);
-  const minMs = parseDuration(parts[0], '--eval-time');
-  const maxMs = parts.length === 2 ? parseDuration(parts[1], '--eval-time') : minMs;
+  const minMs = parseDuration(parts[0]!, '--eval-time');
+  const maxMs = parts.length === 2 ? parseDuration(parts[1]!, '--eval-time') : minMs;
   if (maxMs < minMs) throw new UsageError(`--eval-time ${JSON.stringify(raw)}: the range's end is below its start`);
   return { minMs, maxMs };
 }

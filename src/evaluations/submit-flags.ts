@@ -80,7 +80,7 @@ export function parseAttrFlags(values: string[] | undefined): Record<string, unk
     const jsonForm = /^([^=:]+):=(.*)$/s.exec(raw);
     if (jsonForm) {
       try {
-        out[jsonForm[1].trim()] = JSON.parse(jsonForm[2]);
+        out[jsonForm[1]!.trim()] = JSON.parse(jsonForm[2]!);
       } catch {
         throw new UsageError(`--attr ${JSON.stringify(raw)}: the value after ':=' is not valid JSON`);
       }

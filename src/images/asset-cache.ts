@@ -165,7 +165,7 @@ function emptyCache(): CacheFile {
 function prune(data: CacheFile): void {
   const ids = Object.keys(data.entries);
   if (ids.length <= MAX_ENTRIES) return;
-  ids.sort((a, b) => data.entries[a].at - data.entries[b].at);
+  ids.sort((a, b) => data.entries[a]!.at - data.entries[b]!.at);
   for (const id of ids.slice(0, ids.length - MAX_ENTRIES)) delete data.entries[id];
 }
 

@@ -60,7 +60,7 @@ export function parseDataUri(uri: string): ParsedDataUri | DataUriProblem {
   if (payload.length === 0) return 'empty';
   // A length of 4k+1 can never be produced by base64, padded or not.
   if (!BASE64_BODY.test(payload) || payload.length % 4 === 1) return 'bad-base64';
-  return { mime: head[1].toLowerCase(), payload };
+  return { mime: head[1]!.toLowerCase(), payload };
 }
 
 /** Decoded bytes of a data: URI already accepted by `parseDataUri`. */

@@ -17,7 +17,7 @@ export function parseDuration(raw: string, flag: string): number {
   let total = 0;
   let consumed = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    total += Number(m[1]) * UNITS[m[2]];
+    total += Number(m[1]) * UNITS[m[2]!]!;
     consumed = re.lastIndex;
   }
   if (consumed === 0 || consumed !== text.length) {
