@@ -1,26 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeApi } from '../helpers/fake-api.js';
-import { fastClock, runCli, tempDir } from '../helpers/run-cli.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { memoryIO } from '../helpers/memory-io.js';
+import { fastClock, runCli } from '../helpers/run-cli.js';
+import { useFakeApi } from '../helpers/use-fake-api.js';
 
 // `wait` throws its deadline and its interruption; main() prints them, with the one --json error document.
-let api: FakeApi;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  api = await FakeApi.start();
-});
-afterAll(async () => {
-  await api.close();
-});
+const fake = useFakeApi();
 beforeEach(() => {
-  api.reset();
-  api.setOutcome(() => ({ durationMs: Infinity }));
-  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: 'test-key', RUNFLOW_CONFIG_DIR: tempDir(), RUNFLOW_CACHE_DIR: tempDir() };
+  fake.api.setOutcome(() => ({ durationMs: Infinity }));
 });
 
 async function submitted(): Promise<string> {
-  const r = await runCli(['submit', 'https://example.com/a.png', '--task-type', 't'], env);
+  const r = await runCli(['submit', 'https://example.com/a.png', '--task-type', 't'], fake.env);
   expect(r.code).toBe(0);
   return r.stdout.trim();
 }
@@ -28,7 +18,7 @@ async function submitted(): Promise<string> {
 describe('wait past its deadline', () => {
   it('prints the last record seen as the one --json document, no error document', async () => {
     const id = await submitted();
-    const r = await runCli(['wait', id, '--timeout', '300ms', '--json'], env, { clock: fastClock() });
+    const r = await runCli(['wait', id, '--timeout', '300ms', '--json'], fake.env, { clock: fastClock() });
     expect(r.code).toBe(6);
     const doc = JSON.parse(r.stdout);
     expect(doc.id).toBe(id);
@@ -39,8 +29,8 @@ describe('wait past its deadline', () => {
 
   it('prints the error document when no record was seen (every poll failed)', async () => {
     const id = await submitted();
-    api.fault({ method: 'GET', path: `/v1/evaluations/${id}`, status: 503, times: 1000 });
-    const r = await runCli(['wait', id, '--timeout', '300ms', '--json'], env, { clock: fastClock() });
+    fake.api.fault({ method: 'GET', path: `/v1/evaluations/${id}`, status: 503, times: 1000 });
+    const r = await runCli(['wait', id, '--timeout', '300ms', '--json'], fake.env, { clock: fastClock() });
     expect(r.code).toBe(6);
     expect(JSON.parse(r.stdout)).toEqual({
       error: { code: 'TIMEOUT', message: expect.stringContaining(`evaluation ${id} is still unknown after`), status: null, exit_code: 6, details: { ids: [id] } },
@@ -53,8 +43,8 @@ describe('wait interrupted', () => {
   it('says how to resume, exits 130, and under --json prints the error document with the id', async () => {
     const id = await submitted();
     const io = memoryIO();
-    const run = runCli(['wait', id, '--json'], env, { io });
-    while (api.find('GET', `/v1/evaluations/${id}`).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const run = runCli(['wait', id, '--json'], fake.env, { io });
+    while (fake.api.find('GET', `/v1/evaluations/${id}`).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     io.interrupt();
     const r = await run;
     expect(r.code).toBe(130);
