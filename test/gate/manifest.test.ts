@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { closestKey, manifestKeyName, parseManifest } from '../../src/gate/manifest.js';
+import { closestKey, manifestKeyName } from '../../src/gate/manifest-keys.js';
+import { parseManifest } from '../../src/gate/manifest.js';
 import type { GateInput } from '../../src/gate/inputs-types.js';
 import type { SubmitFlags } from '../../src/evaluations/submit-flags.js';
 
