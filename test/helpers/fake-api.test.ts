@@ -331,6 +331,19 @@ describe('faults', () => {
     expect(fake.pendingFaults).toBe(0);
   });
 
+  it('verify() fails on a request to an unknown route and on a fault no request matched, as httpmock.Registry.Verify does', async () => {
+    expect(() => fake.verify()).not.toThrow();
+    fake.fault({ method: 'GET', path: '/v1/auth/me', status: 503, times: 3 });
+    fake.fault({ path: '/v1/evaluations/job-classes', status: 500 });
+    expect(() => fake.verify()).toThrow('fault never used: GET /v1/auth/me (status 503); fault never used: any method /v1/evaluations/job-classes (status 500)');
+    await call('GET', '/v1/auth/me');
+    await call('GET', '/v1/evaluations/job-classes');
+    // A fault that fired once counts as used, even with repeats left.
+    expect(() => fake.verify()).not.toThrow();
+    await call('GET', '/v1/nothing-here');
+    expect(() => fake.verify()).toThrow('unexpected request: GET /v1/nothing-here');
+  });
+
   it('resets the socket, before or after handling', async () => {
     fake.fault({ path: '/v1/evaluations', reset: true });
     await expect(submit({})).rejects.toThrow();

@@ -146,6 +146,18 @@ export class FakeApi {
   }
 
   /**
+   * Fails when the test went somewhere it did not mean to (as gh's httpmock.Registry.Verify): a
+   * request no route matched, or a queued fault that no request matched.
+   */
+  verify(): void {
+    const problems = [
+      ...this.unexpected.map((r) => `unexpected request: ${r.method} ${r.path}`),
+      ...this.#faults.unused().map((f) => `fault never used: ${f.method ?? 'any method'} ${f.path ?? 'any path'}${f.status !== undefined ? ` (status ${f.status})` : f.reset ? ' (reset)' : ''}`),
+    ];
+    if (problems.length > 0) throw new Error(`fake API: ${problems.join('; ')}`);
+  }
+
+  /**
    * Decides each new evaluation's outcome from its request body. Return record fields for the
    * terminal record (`failure_code` alone makes it `failed`; `judges`, `action`, `gate_failures`
    * replace the defaults) and optionally `durationMs` (Infinity: it never finishes).

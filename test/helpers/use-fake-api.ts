@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { FakeApi, type FakeApiOptions } from './fake-api.js';
 import { tempDir } from './run-cli.js';
 
@@ -10,7 +10,8 @@ export interface InProcessSetup {
 
 /**
  * One fake API per test file for in-process runs: started before the file, reset (requests,
- * faults, outcomes, options) before every test, closed after. The object is filled in by the
+ * faults, outcomes, options) before every test, verified after each (no unknown route, no unused
+ * fault), closed after the file. The object is filled in by the
  * time tests run.
  */
 export function useFakeApi(opts: FakeApiOptions = {}): InProcessSetup {
@@ -21,6 +22,8 @@ export function useFakeApi(opts: FakeApiOptions = {}): InProcessSetup {
   afterAll(async () => {
     await setup.api?.close();
   });
+  // Every test ends with no request to an unknown route and no queued fault left unmatched.
+  afterEach(() => setup.api.verify());
   beforeEach(() => {
     setup.api.reset();
     setup.env = { RUNFLOW_BASE_URL: setup.api.url, RUNFLOW_API_KEY: 'test-key', RUNFLOW_CONFIG_DIR: tempDir(), RUNFLOW_CACHE_DIR: tempDir() };

@@ -3,7 +3,7 @@ import type { ChaosOptions, FakeFault, LoggedRequest } from './types.js';
 import { matchPath, seededRandom } from './util.js';
 
 export class FaultQueue {
-  #faults: Array<FakeFault & { remaining: number }> = [];
+  #faults: Array<FakeFault & { remaining: number; fired?: boolean }> = [];
   readonly #random: () => number;
 
   /** `seed` makes the random faults of `chaos` replayable. */
@@ -20,6 +20,11 @@ export class FaultQueue {
     return this.#faults.length;
   }
 
+  /** Faults that no request has matched yet: a test that queued them expected them to fire. */
+  unused(): FakeFault[] {
+    return this.#faults.filter((f) => !f.fired).map(({ remaining: _, fired: __, ...f }) => f);
+  }
+
   /** The first queued fault that matches the request, used up once per match. */
   take(req: LoggedRequest): FakeFault | undefined {
     const index = this.#faults.findIndex(
@@ -27,6 +32,7 @@ export class FaultQueue {
     );
     if (index < 0) return undefined;
     const fault = this.#faults[index];
+    fault.fired = true;
     fault.remaining -= 1;
     if (fault.remaining <= 0) this.#faults.splice(index, 1);
     return fault;
