@@ -9,8 +9,8 @@ import { isAcceptableUploadUrl, uploadFile, uploadTimeoutMs } from '../../src/ap
 import type { Clock } from '../../src/clock.js';
 import { CliError, UsageError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
-import { makeTempDir, tinyImage } from './helpers.js';
-import { startUploadServer, type UploadServer } from './upload-server.js';
+import { makeTempDir, tinyImage } from '../images/helpers.js';
+import { startUploadServer, type UploadServer } from '../images/upload-server.js';
 
 // Retries without waiting: the backoff policy is the client's business and tested there.
 const instantClock: Clock = { now: () => Date.now(), sleep: async () => {} };

@@ -8,7 +8,7 @@ import { AssetCache } from '../../src/images/asset-cache.js';
 import { classifyImage } from '../../src/images/classify.js';
 import { resolveImageForSubmit } from '../../src/images/resolve.js';
 import { FakeApi } from '../helpers/fake-api.js';
-import { makeTempDir, tinyImage } from './helpers.js';
+import { makeTempDir, tinyImage } from '../images/helpers.js';
 
 // The same flow against the project's shared stateful fake API, which checks the request shapes
 // (extra fields, declared vs received size, Content-Type vs the presigned signature).
