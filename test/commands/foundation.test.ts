@@ -1,23 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeApi } from '../helpers/fake-api.js';
 import { fastClock, runCli, tempDir } from '../helpers/run-cli.js';
+import { useFakeApi } from '../helpers/use-fake-api.js';
 
 const KEY = 'test-key';
+const fake = useFakeApi();
 let api: FakeApi;
 let env: Record<string, string>;
-
-beforeAll(async () => {
-  api = await FakeApi.start();
-});
-afterAll(async () => {
-  await api.close();
-});
-beforeEach(() => {
-  api.reset();
-  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir(), RUNFLOW_CACHE_DIR: tempDir() };
-});
+beforeEach(() => ({ api, env } = fake));
 
 const ID = '3c90c3cc-0d44-4b50-8888-8dd25736052a';
 

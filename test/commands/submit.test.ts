@@ -1,30 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeApi } from '../helpers/fake-api.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FakeApi } from '../helpers/fake-api.js';
 import { fastClock, runCli, tempDir } from '../helpers/run-cli.js';
+import { useFakeApi } from '../helpers/use-fake-api.js';
 
-const KEY = 'test-key';
+const fake = useFakeApi();
 let api: FakeApi;
 let env: Record<string, string>;
 let dir: string;
 let png: string;
 
 beforeAll(async () => {
-  api = await FakeApi.start();
   dir = tempDir('rfe-img-');
   png = path.join(dir, 'image.png');
   await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366aa' } }).png().toFile(png);
 });
-afterAll(async () => {
-  await api.close();
-});
-beforeEach(() => {
-  api.reset();
-  api.setOutcome(undefined);
-  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir(), RUNFLOW_CACHE_DIR: tempDir() };
-});
+beforeEach(() => ({ api, env } = fake));
 
 const posts = () => api.find('POST', '/v1/evaluations');
 const lastBody = () => JSON.parse(posts().at(-1)!.body);

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expandGlob, isGlobPattern } from '../../src/gate/globs.js';
-import { FakeApi } from '../helpers/fake-api.js';
+import type { FakeApi } from '../helpers/fake-api.js';
 import { runCli, tempDir } from '../helpers/run-cli.js';
+import { useFakeApi } from '../helpers/use-fake-api.js';
 
 /** Glob patterns among the gate's images (SPEC §3): expanded in name order under the folder rule. */
 
-const KEY = 'test-key';
 let api: FakeApi;
 let root: string;
 let env: Record<string, string>;
@@ -19,21 +19,16 @@ function write(rel: string, content: string | Buffer): void {
   fs.writeFileSync(file, content);
 }
 
+const fake = useFakeApi();
+beforeEach(() => ({ api, env } = fake));
+
 beforeAll(async () => {
-  api = await FakeApi.start();
   root = tempDir('rfe-glob-');
   fs.mkdirSync(path.join(root, '.git'));
   const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#884422' } }).png().toBuffer();
   for (const rel of ['renders/b.png', 'renders/a.png', 'renders/shoes/z.png', 'renders/shoes/deep/m.PNG', 'renders/.hidden/x.png', 'other/c.png', 'shot[1].png']) write(rel, png);
   write('renders/notes.txt', 'not an image');
   write('renders/shoes/broken.png', 'CUDA out of memory');
-});
-afterAll(async () => {
-  await api.close();
-});
-beforeEach(() => {
-  api.reset();
-  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir() };
 });
 
 const images = (stdout: string) => JSON.parse(stdout).results.map((r: { image: string }) => r.image);
