@@ -15,10 +15,22 @@ export function requireUuid(value: string, what: string): string {
   return v.toLowerCase();
 }
 
+/**
+ * The API's length caps count characters (Unicode code points, as Python's `len` does), not the
+ * UTF-16 units of a JS `length`: an emoji is one character there, two here.
+ */
 export function maxLength(value: string | undefined, max: number, flag: string, min = 0): void {
   if (value === undefined) return;
-  if (value.length < min) throw new UsageError(`${flag} must be at least ${min} character${min === 1 ? '' : 's'}`);
-  if (value.length > max) throw new UsageError(`${flag} is ${value.length} characters; the limit is ${max.toLocaleString('en-US')}`);
+  const length = characterCount(value);
+  if (length < min) throw new UsageError(`${flag} must be at least ${min} character${min === 1 ? '' : 's'}`);
+  if (length > max) throw new UsageError(`${flag} is ${length} characters; the limit is ${max.toLocaleString('en-US')}`);
+}
+
+/** Unicode code points in `value`. */
+export function characterCount(value: string): number {
+  let count = 0;
+  for (const _ of value) count++;
+  return count;
 }
 
 /** A flag that takes a whole number within a range; `fallback` when it was not given. */

@@ -2,7 +2,7 @@
  * Request validation with the caps of the API reference (seeds/000). Errors are reported the way
  * the service reports them: a list of `{loc, msg, type}` items under a 422.
  */
-import { isUuid } from '../validate.js';
+import { characterCount, isUuid } from '../validate.js';
 import { parseDataUri, type DataUri } from './media.js';
 
 export interface FieldError {
@@ -226,11 +226,13 @@ function checkString(value: unknown, loc: Array<string | number>, min: number, m
     errors.push({ loc, msg: 'Input should be a valid string', type: 'string_type' });
     return null;
   }
-  if (value.length < min) {
+  // Characters as the service counts them (code points), not UTF-16 units.
+  const length = characterCount(value);
+  if (length < min) {
     errors.push({ loc, msg: `String should have at least ${min} character${min === 1 ? '' : 's'}`, type: 'string_too_short' });
     return null;
   }
-  if (value.length > max) {
+  if (length > max) {
     errors.push({ loc, msg: `String should have at most ${max} characters`, type: 'string_too_long' });
     return null;
   }

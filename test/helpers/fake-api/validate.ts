@@ -54,17 +54,18 @@ export function validateEvaluation(body: unknown, o: ResolvedOptions, assets: Re
   const image = imageError(['body', 'generated_image_url'], body.generated_image_url);
   if (image) errors.push(image);
 
+  // Lengths in characters (code points), as the service's validation counts them.
   const taskType = body.task_type;
   if (typeof taskType !== 'string') {
     errors.push({ loc: ['body', 'task_type'], msg: taskType === undefined ? 'Field required' : 'Input should be a valid string', type: taskType === undefined ? 'missing' : 'string_type' });
-  } else if (taskType.length < 1 || taskType.length > 100) {
+  } else if ([...taskType].length < 1 || [...taskType].length > 100) {
     errors.push({ loc: ['body', 'task_type'], msg: 'String should have 1 to 100 characters', type: 'string_length' });
   }
   for (const [field, max] of STRING_CAPS) {
     const value = body[field];
     if (value === undefined || value === null) continue;
     if (typeof value !== 'string') errors.push({ loc: ['body', field], msg: 'Input should be a valid string', type: 'string_type' });
-    else if (value.length > max) errors.push({ loc: ['body', field], msg: `String should have at most ${max} characters`, type: 'string_too_long' });
+    else if ([...value].length > max) errors.push({ loc: ['body', field], msg: `String should have at most ${max} characters`, type: 'string_too_long' });
   }
   if (body.input_attributes !== undefined && body.input_attributes !== null && !isObject(body.input_attributes)) {
     errors.push({ loc: ['body', 'input_attributes'], msg: 'Input should be a valid dictionary', type: 'dict_type' });
