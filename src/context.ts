@@ -32,7 +32,12 @@ export interface ApiSettings {
   apiKey: string;
   /** Where the key came from (for the hint when it is rejected). */
   keySource?: 'env' | 'config';
+  /** The sandbox's stand-in key: not a secret to mask in responses. */
+  placeholderKey?: boolean;
 }
+
+/** The key sent to the built-in sandbox, which accepts any: the user's real one is never read. */
+const SANDBOX_KEY = 'sandbox';
 
 /**
  * What a command may use: the IO streams, the environment, a clock, an abort signal for Ctrl-C,
@@ -178,7 +183,7 @@ export class Context {
       if (this.globals.baseUrl !== undefined && !this.#sandbox) this.err(`warning: --sandbox wins over --base-url ${this.globals.baseUrl}: this command talks to its own local sandbox`);
       const sandbox = await this.startSandbox();
       // The sandbox accepts any key: the user's real one is neither read nor sent.
-      return { baseUrl: sandbox.url, orgId, apiKey: 'sandbox' };
+      return { baseUrl: sandbox.url, orgId, apiKey: SANDBOX_KEY, placeholderKey: true };
     }
     const base = this.baseUrl();
     const origin =
@@ -215,6 +220,7 @@ export class Context {
       env: this.env,
       debug: this.verbose ? (line: string) => this.debug(line) : undefined,
       keySource: s.keySource,
+      placeholderKey: s.placeholderKey,
     });
     return this.#client;
   }

@@ -101,6 +101,11 @@ export interface ClientOptions {
   dispatcher?: Dispatcher;
   /** Where the key came from, so a rejected key's hint points at the right fix. */
   keySource?: 'env' | 'config';
+  /**
+   * The key is a stand-in (the sandbox's `sandbox`), not a secret: responses are not searched for
+   * it, so a field that happens to hold the same word is left alone.
+   */
+  placeholderKey?: boolean;
 }
 
 export interface RequestOptions {
@@ -173,6 +178,8 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const STORAGE_MIN_TIMEOUT_MS = 120_000;
 const STORAGE_MIN_BYTES_PER_SECOND = 256 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Shorter "keys" (a test's `k`) are not searched for in responses: they would mask ordinary words. */
+const MIN_MASKED_KEY_LENGTH = 6;
 
 export class RunflowClient {
   readonly baseUrl: string;
@@ -401,7 +408,7 @@ export class RunflowClient {
         bodyTimeout: limited ? p.timeoutMs : 0,
       });
       const text = await res.body.text();
-      return { status: res.statusCode, headers: flattenHeaders(res.headers), text };
+      return this.#masked({ status: res.statusCode, headers: flattenHeaders(res.headers), text });
     } catch (err) {
       // A failing file read is the caller's problem, not the network's: surface it as it is.
       if (bodyError !== undefined) throw bodyError;
@@ -412,6 +419,21 @@ export class RunflowClient {
       outer?.removeEventListener('abort', onOuterAbort);
       if (stream && 'destroy' in stream && typeof stream.destroy === 'function') (stream as Readable).destroy();
     }
+  }
+
+  /**
+   * A server that echoes the key back (an error message such as "invalid key rf_live_…", a field
+   * error's `input`, a header) must not carry it into our output: every response has the key
+   * replaced by `***` before anything reads it (SPEC §2: the key never appears in any output).
+   */
+  #masked(res: RawResponse): RawResponse {
+    const key = this.#opts.apiKey;
+    if (this.#opts.placeholderKey || key.length < MIN_MASKED_KEY_LENGTH) return res;
+    const forms = [...new Set([key, JSON.stringify(key).slice(1, -1)])];
+    const mask = (text: string) => (forms.some((f) => text.includes(f)) ? forms.reduce((t, f) => t.split(f).join('***'), text) : text);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(res.headers)) headers[name] = mask(value);
+    return { status: res.status, headers, text: mask(res.text) };
   }
 
   #networkFailure(p: SendParams, error: unknown, attempts: number): Error {

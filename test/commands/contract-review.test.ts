@@ -35,3 +35,38 @@ describe('length caps count characters as the API does (code points, not UTF-16 
     expect(posts()).toHaveLength(1);
   });
 });
+
+describe('a server that echoes the API key back never gets it into our output (SPEC §2)', () => {
+  const SECRET = 'rf_live_review_secret_42';
+  const secretEnv = () => ({ ...env, RUNFLOW_API_KEY: SECRET });
+
+  it('an error message, a field error, an HTML title and a request id that quote the key are masked', async () => {
+    api.fault({
+      method: 'POST', path: '/v1/evaluations', status: 401,
+      body: { code: 'UNAUTHORIZED', message: `invalid key ${SECRET}`, errors: [{ loc: ['header', 'authorization'], msg: `bad token ${SECRET}`, input: `Bearer ${SECRET}` }] },
+    });
+    const human = await runCli(['submit', 'https://example.com/a.png', '--task-type', 't'], secretEnv());
+    expect(human.code).toBe(4);
+    expect(human.stderr).toContain('invalid key ***');
+    api.fault({
+      method: 'POST', path: '/v1/evaluations', status: 401,
+      body: { code: 'UNAUTHORIZED', message: `invalid key ${SECRET}`, errors: [{ loc: ['header', 'authorization'], msg: `bad token ${SECRET}`, input: `Bearer ${SECRET}` }] },
+    });
+    const json = await runCli(['submit', 'https://example.com/a.png', '--task-type', 't', '--json', '--verbose'], secretEnv());
+    expect(json.code).toBe(4);
+    expect(JSON.parse(json.stdout).error.details.errors[0].input).toBe('Bearer ***');
+    api.fault({ method: 'GET', path: '/v1/evaluations/job-classes', status: 401, body: `<html><title>Bad key ${SECRET}</title></html>`, headers: { 'x-request-id': SECRET } });
+    const html = await runCli(['price'], secretEnv());
+    expect(html.code).toBe(4);
+    expect(html.stderr).toContain('Bad key ***');
+    for (const r of [human, json, html]) expect(r.stdout + r.stderr).not.toContain(SECRET);
+  });
+
+  it('login masks the key it was given when the check quotes it', async () => {
+    api.fault({ method: 'GET', path: '/v1/auth/me', status: 401, body: { code: 'UNAUTHORIZED', message: `unknown key ${SECRET}` } });
+    const r = await runCli(['login'], env, { stdin: `${SECRET}\n` });
+    expect(r.code).toBe(4);
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+    expect(r.stderr).toContain('unknown key ***');
+  });
+});
