@@ -9,11 +9,23 @@ export interface Progress {
 const silent: Progress = { update() {}, stop() {} };
 
 /**
+ * Whether a spinner can be drawn on stderr: decorations allowed (a TTY, no --json, NO_COLOR, CI…)
+ * and a width to draw in. ora divides by the terminal's columns, and a pseudo-terminal nobody sized
+ * (`script`, `docker exec -t`, some CI agents) reports 0: ora then clears lines forever, at full
+ * CPU, and the command never ends. Such a terminal gets what a log gets instead.
+ */
+export function spinnerFits(ctx: Context): boolean {
+  if (!ctx.stderrDecorations) return false;
+  const columns = (ctx.io.stderr as { columns?: unknown }).columns;
+  return columns === undefined || (typeof columns === 'number' && columns > 0);
+}
+
+/**
  * A spinner on stderr, only on a TTY and never under --json, NO_COLOR, --no-color or CI:
  * ora's "disabled" mode still prints, so it is not even created otherwise.
  */
 export async function startProgress(ctx: Context, text: string): Promise<Progress> {
-  if (!ctx.stderrDecorations) return silent;
+  if (!spinnerFits(ctx)) return silent;
   const { default: ora } = await import('ora');
   const spinner = ora({ text, stream: ctx.io.stderr as NodeJS.WritableStream, discardStdin: false }).start();
   return {

@@ -19,7 +19,7 @@ import type { SkippedFile } from '../gate/inputs-types.js';
 import type { ImagesFrom } from '../gate/inputs.js';
 import { addProjectFileFlags, applyProjectSettings, loadProjectSettings } from '../project/apply.js';
 import { compareDecimals, isDecimalString, multiplyDecimal } from '../util/money.js';
-import { startProgress, startProgressLines } from '../progress.js';
+import { spinnerFits, startProgress, startProgressLines } from '../progress.js';
 import { action, withGlobals } from './define.js';
 import { wholeNumberFlag } from '../validate.js';
 import { DEFAULT_EMBED, fetchEvaluation } from '../api/evaluations.js';
@@ -402,7 +402,7 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, 
   // A spinner on a terminal; plain lines in logs and pipes (CI), so a long gate is never silent.
   const progress = flags.quiet
     ? { update() {}, stop() {} }
-    : ctx.stderrDecorations
+    : spinnerFits(ctx)
       ? await startProgress(ctx, first)
       : startProgressLines(first, { clock: ctx.clock, write: (line) => ctx.err(line) });
   const outcome = await runRepeated(runnable, {

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApi } from '../helpers/fake-api.js';
-import { runCli, tempDir } from '../helpers/run-cli.js';
+import { memoryIO } from '../helpers/memory-io.js';
+import { fastClock, runCli, tempDir } from '../helpers/run-cli.js';
 
 const KEY = 'test-key';
 let api: FakeApi;
@@ -69,4 +70,21 @@ describe('a server that echoes the API key back never gets it into our output (S
     expect(r.stdout + r.stderr).not.toContain(SECRET);
     expect(r.stderr).toContain('unknown key ***');
   });
+});
+
+describe('a terminal that reports 0 columns (an unsized pseudo-terminal) does not hang the spinner', () => {
+  it('gate finishes with plain progress lines, wait finishes without a spinner', async () => {
+    const io = memoryIO({ tty: true });
+    // ora divides by the stream's columns: 0 made it clear lines forever.
+    (io.stderr as unknown as { columns: number }).columns = 0;
+    const gate = await runCli(['gate', 'https://example.com/a.png', '--task-type', 't'], env, { io, clock: fastClock() });
+    expect(gate.code).toBe(0);
+    expect(gate.stderr).toMatch(/^gate: 0\/1 done/m);
+    expect(gate.stderr).not.toContain('\u001b[1A');
+    const id = api.find('POST', '/v1/evaluations')[0] && (await runCli(['submit', 'https://example.com/b.png', '--task-type', 't'], env)).stdout.trim();
+    const io2 = memoryIO({ tty: true });
+    (io2.stderr as unknown as { columns: number }).columns = 0;
+    const wait = await runCli(['wait', id!], env, { io: io2, clock: fastClock() });
+    expect(wait.code).toBe(0);
+  }, 20_000);
 });
