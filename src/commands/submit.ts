@@ -49,6 +49,7 @@ async function runSubmit(ctx: Context, image: string, flags: Flags): Promise<num
     // The bare record, as POST answers it, so --json prints the same document either way.
     read: (recorded) => fetchEvaluation(ctx, recorded, 'none', ctx.signal),
     debug: (line) => ctx.debug(line),
+    patience: { clock: ctx.clock, deadline, signal: ctx.signal },
   });
   const id = submitted.record.id as string;
   if (submitted.reused) ctx.err(`reusing evaluation ${id}, recorded for this request in the cache (--resubmit submits again)`);

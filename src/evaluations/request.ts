@@ -12,6 +12,8 @@ import { FIELD_CHARS, MAX_REFERENCES } from '../api/limits.js';
 import type { SubmissionRecord } from '../cache/submission-record.js';
 import { hashBytes, hashFile } from '../images/local-file.js';
 import { decodeDataUri } from '../images/data-uri.js';
+import type { Clock } from '../clock.js';
+import { isTransientPollError, pollDelay } from './poll.js';
 
 /** One reference image as the user gave it. */
 export interface RefSpec {
@@ -211,6 +213,12 @@ export interface ReuseOptions {
   /** GET /v1/evaluations/{id}. */
   read: (id: string) => Promise<{ record: Evaluation; text?: string }>;
   debug?: (line: string) => void;
+  /**
+   * Reading a recorded evaluation is a poll: a 429 (the service's request-rate limit) or 5xx that
+   * outlasts the client's own retries is tried again until this deadline, as a wait would,
+   * instead of failing the input (SPEC §6). Without it, the first such error is thrown.
+   */
+  patience?: { clock: Clock; deadline: number; signal?: AbortSignal };
 }
 
 /** Answers meaning the service does not know a recorded id (422: not an id it takes at all). */
@@ -240,14 +248,27 @@ export async function readRecorded(built: BuiltRequest, reuse: ReuseOptions): Pr
   if (!reuse.record || reuse.bypass) return undefined;
   const id = await reuse.record.get({ idempotencyKey: built.idempotencyKey, contentKey: built.contentKey });
   if (!id) return undefined;
-  try {
-    const read = await reuse.read(id);
-    reuse.debug?.(`reusing evaluation ${id}, recorded for Idempotency-Key ${built.idempotencyKey}`);
-    return { record: read.record, text: read.text ?? JSON.stringify(read.record) };
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.status === undefined || !(UNKNOWN_ID_STATUSES.has(err.status) || err.status === 403)) throw err;
-    reuse.debug?.(`recorded evaluation ${id} could not be read (HTTP ${err.status}); submitting again with the same key`);
-    return undefined;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const read = await reuse.read(id);
+      reuse.debug?.(`reusing evaluation ${id}, recorded for Idempotency-Key ${built.idempotencyKey}`);
+      return { record: read.record, text: read.text ?? JSON.stringify(read.record) };
+    } catch (err) {
+      const patience = reuse.patience;
+      // Only answers (429, 5xx): a connection that cannot be made at all has had the client's
+      // retries, and the gate's fail-fast on an unreachable service depends on hearing of it.
+      if (patience && !patience.signal?.aborted && err instanceof ApiError && isTransientPollError(err)) {
+        const delay = pollDelay(attempt);
+        if (patience.clock.now() + delay < patience.deadline) {
+          reuse.debug?.(`recorded evaluation ${id} could not be read yet (${(err as Error).message}); trying again`);
+          await patience.clock.sleep(delay, patience.signal);
+          continue;
+        }
+      }
+      if (!(err instanceof ApiError) || err.status === undefined || !(UNKNOWN_ID_STATUSES.has(err.status) || err.status === 403)) throw err;
+      reuse.debug?.(`recorded evaluation ${id} could not be read (HTTP ${err.status}); submitting again with the same key`);
+      return undefined;
+    }
   }
 }
 

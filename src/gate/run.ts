@@ -294,6 +294,8 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
           bypass: opts.resubmit,
           read: (recorded) => opts.fetchEvaluation(recorded, opts.embed, runSignal, onResponse),
           debug: opts.debug,
+          // A rate-limited or failing read is retried like a poll, until the gate's deadline.
+          patience: { clock, deadline: opts.deadline, signal: runSignal },
         };
         // A recorded evaluation is read back instead of posted (and paid) again.
         let submitted: { record: Evaluation } | undefined = await readRecorded(built, reuse);

@@ -88,3 +88,23 @@ describe('a terminal that reports 0 columns (an unsized pseudo-terminal) does no
     expect(wait.code).toBe(0);
   }, 20_000);
 });
+
+describe('a rerun that reads its recorded evaluations through a rate limit (SPEC §3 reruns, §6)', () => {
+  it('a 429 that outlasts the client retries is waited out like a poll, not an exit 5', async () => {
+    const first = await runCli(['gate', 'https://example.com/a.png', '--task-type', 't'], env, { clock: fastClock() });
+    expect(first.code).toBe(0);
+    expect(posts()).toHaveLength(1);
+    // Ten 429s in a row on the recorded id's read: twice the client's five attempts.
+    api.fault({ method: 'GET', path: /^\/v1\/evaluations\/[0-9a-f-]{36}$/, status: 429, body: { code: 'RATE_LIMITED', message: 'Rate limit exceeded' }, times: 10 });
+    const rerun = await runCli(['gate', 'https://example.com/a.png', '--task-type', 't', '--json'], env, { clock: fastClock() });
+    expect(api.pendingFaults).toBe(0);
+    expect(rerun.code).toBe(0);
+    expect(JSON.parse(rerun.stdout).counts.reused).toBe(1);
+    expect(posts()).toHaveLength(1);
+
+    api.fault({ method: 'GET', path: /^\/v1\/evaluations\/[0-9a-f-]{36}$/, status: 503, times: 10 });
+    const submit = await runCli(['submit', 'https://example.com/a.png', '--task-type', 't'], env, { clock: fastClock(50) });
+    expect(submit.code).toBe(0);
+    expect(posts()).toHaveLength(1);
+  }, 30_000);
+});
