@@ -108,3 +108,18 @@ describe('a rerun that reads its recorded evaluations through a rate limit (SPEC
     expect(posts()).toHaveLength(1);
   }, 30_000);
 });
+
+describe('manifest hints name only flags the gate has', () => {
+  it('an idempotency_key item key is refused without pointing to a gate --idempotency-key that does not exist', async () => {
+    const r = await runCli(['gate', '--manifest', '-', '--task-type', 't'], env, { stdin: '{"image":"https://example.com/a.png","idempotency_key":"k1"}\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown key "idempotency_key"');
+    expect(r.stderr).not.toMatch(/give it as --idempotency-key/);
+    expect(r.stderr).toContain('derives each image');
+    const flag = await runCli(['gate', 'https://example.com/a.png', '--task-type', 't', '--idempotency-key', 'k1'], env);
+    expect(flag.code).toBe(2);
+    const job = await runCli(['gate', '--manifest', '-', '--task-type', 't'], env, { stdin: '{"image":"https://example.com/a.png","job_class":"quick"}\n' });
+    expect(job.stderr).toContain('give it as --job-class');
+    expect(posts()).toHaveLength(0);
+  });
+});
