@@ -26,6 +26,7 @@ import { DEFAULT_EMBED, fetchEvaluation } from '../api/evaluations.js';
 import { fetchJobClasses } from '../api/job-classes.js';
 import { addSubmitFlags, type SubmitFlags } from '../evaluations/submit-flags.js';
 import { DEFAULT_TIMEOUT } from '../evaluations/wait.js';
+import { MIN_POLL_INTERVAL_MS } from '../evaluations/poll.js';
 
 interface GateFlags extends SubmitFlags, ReportTargets, BaselineFlags, RepeatFlags {
   manifest?: string;
@@ -344,7 +345,8 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, 
   if (!imagesFrom) refuseSubcommandTypo(images);
   const threshold = parseThreshold(flags.threshold);
   const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT, '--timeout');
-  const intervalMs = flags.interval !== undefined ? parseDuration(flags.interval, '--interval') : undefined;
+  // Floored as wait's is: a 0 gap would poll each evaluation as fast as the service answers.
+  const intervalMs = flags.interval !== undefined ? Math.max(MIN_POLL_INTERVAL_MS, parseDuration(flags.interval, '--interval')) : undefined;
   const cap = wholeNumberFlag(flags.concurrency, '--concurrency', 1, 1000, DEFAULT_CONCURRENCY_CAP);
   const retryFailed = wholeNumberFlag(flags.retryFailed, '--retry-failed', 0, 10, 1);
   const maxFailures = flags.maxFailures === undefined ? undefined : wholeNumberFlag(flags.maxFailures, '--max-failures', 1, 1_000_000, 1);

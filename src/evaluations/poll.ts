@@ -11,8 +11,15 @@ import { CliError } from '../errors.js';
 const POLL_GAPS_MS = [1000, 1000, 1000, 1500, 1500, 2000, 2250, 2500, 3000, 3500, 4000];
 const LONG_POLL_GAP_MS = 5000;
 
+/**
+ * The shortest gap `--interval` gives: `--interval 0s` polled one evaluation hundreds of times a
+ * second, which only earns 429s from the service's request-rate limit (SPEC §6: few requests per
+ * evaluation).
+ */
+export const MIN_POLL_INTERVAL_MS = 100;
+
 export function pollDelay(pollNumber: number, fixedIntervalMs?: number): number {
-  if (fixedIntervalMs !== undefined) return fixedIntervalMs;
+  if (fixedIntervalMs !== undefined) return Math.max(MIN_POLL_INTERVAL_MS, fixedIntervalMs);
   return POLL_GAPS_MS[pollNumber] ?? LONG_POLL_GAP_MS;
 }
 

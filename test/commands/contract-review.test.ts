@@ -123,3 +123,20 @@ describe('manifest hints name only flags the gate has', () => {
     expect(posts()).toHaveLength(0);
   });
 });
+
+describe('--interval 0s does not poll as fast as the service answers (SPEC §6: few requests per evaluation)', () => {
+  it('wait and gate poll at most every 100 ms', async () => {
+    api.setOutcome(() => ({ durationMs: Infinity }));
+    const submitted = await runCli(['submit', 'https://example.com/slow.png', '--task-type', 't'], env);
+    const id = submitted.stdout.trim();
+    const gets = () => api.find('GET', `/v1/evaluations/${id}`).length;
+    const wait = await runCli(['wait', id, '--interval', '0s', '--timeout', '1s'], env);
+    expect(wait.code).toBe(6);
+    // One second at ≥ 100 ms a poll: about 11, never the hundreds a 0 gap gave.
+    expect(gets()).toBeLessThanOrEqual(15);
+    const before = api.find('GET', /^\/v1\/evaluations\/[0-9a-f-]{36}$/).length;
+    const gate = await runCli(['gate', 'https://example.com/slow2.png', '--task-type', 't', '--interval', '0s', '--timeout', '1s'], env);
+    expect(gate.code).toBe(6);
+    expect(api.find('GET', /^\/v1\/evaluations\/[0-9a-f-]{36}$/).length - before).toBeLessThanOrEqual(15);
+  }, 20_000);
+});
