@@ -284,7 +284,9 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
           baseUrl: opts.baseUrl,
           orgId: opts.orgId,
           forceUpload: opts.forceUpload,
-          resubmit: opts.resubmit && attempt === 0,
+          // Under --resubmit every attempt gets a fresh key: a key derived from the content would
+          // hand back the resubmission an earlier --resubmit run made, not a new attempt.
+          resubmit: opts.resubmit,
           // A resubmission gets its own key, derived so that rerunning the gate resumes it too.
           keySuffix: `${p.keySuffix ?? ''}${attempt > 0 ? `-retry${attempt}` : ''}` || undefined,
           signal: runSignal,

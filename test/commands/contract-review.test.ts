@@ -140,3 +140,23 @@ describe('--interval 0s does not poll as fast as the service answers (SPEC §6: 
     expect(api.find('GET', /^\/v1\/evaluations\/[0-9a-f-]{36}$/).length - before).toBeLessThanOrEqual(15);
   }, 20_000);
 });
+
+describe('gate --resubmit resubmits a transient failure with a fresh key (SPEC §3 "gate")', () => {
+  it('a second --resubmit run makes a new retry, not the one the first run made', async () => {
+    api.setOutcome(() => ({ failure_code: 'dispatch_failed' }));
+    const ids = async () => {
+      const r = await runCli(['gate', 'https://example.com/a.png', '--task-type', 't', '--resubmit', '--json'], env, { clock: fastClock() });
+      expect(r.code).toBe(3);
+      const result = JSON.parse(r.stdout).results[0];
+      expect(result.previous_ids).toHaveLength(1);
+      return [result.evaluation_id, ...result.previous_ids] as string[];
+    };
+    const first = await ids();
+    const second = await ids();
+    expect(posts()).toHaveLength(4);
+    const keys = posts().map((p) => p.headers['idempotency-key']);
+    expect(new Set(keys).size).toBe(4);
+    // Every evaluation of the second run is new: no retry was handed back from the first.
+    expect(second.filter((id) => first.includes(id))).toEqual([]);
+  }, 20_000);
+});
