@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { validateBaseUrl } from '../config/base-url.js';
+import { cacheDir, configDir } from '../config/paths.js';
 import { CONFIG_KEYS, isConfigKey, type ConfigKey } from '../config/store.js';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -29,6 +30,15 @@ function listEntries(ctx: Context, project?: ProjectSettings): ListEntry[] {
     { key: 'api-key', value: key.value ? '(set)' : null, source: key.source, origin: key.origin ?? null },
     { key: 'base-url', value: base.value ?? null, source: base.source, origin: base.origin ?? null },
     { key: 'org-id', value: org.value ?? null, source: org.source, origin: org.origin ?? null },
+    // The other settings of SPEC §2's table: environment or default only, shown so that every
+    // setting's value and source is in one place. Not keys of the config file (get/set refuse them).
+    envOrDefault('config-dir', configDir(ctx.env), ctx.env.RUNFLOW_CONFIG_DIR, 'RUNFLOW_CONFIG_DIR'),
+    ctx.globals.sandbox
+      ? { key: 'cache-dir', value: null, source: 'none', origin: '--sandbox' }
+      : envOrDefault('cache-dir', cacheDir(ctx.env), ctx.env.RUNFLOW_CACHE_DIR, 'RUNFLOW_CACHE_DIR'),
+    ctx.globals.verbose
+      ? { key: 'debug', value: 'on', source: 'flag', origin: '--verbose' }
+      : envOrDefault('debug', ctx.verbose ? 'on' : 'off', ctx.verbose ? ctx.env.RUNFLOW_DEBUG : undefined, 'RUNFLOW_DEBUG'),
   ];
   // The gate's settings from the project file, as written there (SPEC §2).
   for (const { key: k, raw } of project?.entries ?? []) {
@@ -36,6 +46,12 @@ function listEntries(ctx: Context, project?: ProjectSettings): ListEntry[] {
     entries.push({ key: k.name, value: typeof raw === 'string' ? raw : JSON.stringify(raw), source: 'project', origin: project!.file });
   }
   return entries;
+}
+
+const READ_ONLY_KEYS = ['config-dir', 'cache-dir', 'debug'];
+
+function envOrDefault(key: string, value: string, fromEnv: string | undefined, variable: string): ListEntry {
+  return fromEnv ? { key, value, source: 'env', origin: variable } : { key, value, source: 'default', origin: null };
 }
 
 function sourceLabel(e: ListEntry): string {
@@ -48,10 +64,11 @@ export function registerConfig(program: Command, ctx: Context): void {
 
   withGlobals(config.command('get'))
     .description('print one setting as resolved (flag > environment > config file > default)')
-    .argument('<key>', CONFIG_KEYS.join(' | '))
+    .argument('<key>', [...CONFIG_KEYS, ...READ_ONLY_KEYS].join(' | '))
     .action(
       action(ctx, async (name: string) => {
-        const key = requireKey(name);
+        // The folders and debug switch are read-only here (environment or default), e.g. for a CI cache step's path.
+        const key = READ_ONLY_KEYS.includes(name) ? name : requireKey(name);
         if (key === 'api-key') throw new UsageError('the API key is never printed; `runflow-eval config list` shows whether it is set and from where');
         const entry = listEntries(ctx).find((e) => e.key === key)!;
         if (ctx.globals.json) ctx.json(entry);

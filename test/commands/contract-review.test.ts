@@ -160,3 +160,22 @@ describe('gate --resubmit resubmits a transient failure with a fresh key (SPEC ย
     expect(second.filter((id) => first.includes(id))).toEqual([]);
   }, 20_000);
 });
+
+describe('config list shows every setting of SPEC ยง2 with its source', () => {
+  it('the config and cache folders and the debug switch, from the environment or their defaults', async () => {
+    const dirs = { ...env, RUNFLOW_DEBUG: '1' };
+    const r = await runCli(['config', 'list', '--json'], dirs);
+    expect(r.code).toBe(0);
+    const settings = JSON.parse(r.stdout).settings as Array<{ key: string; value: string; source: string; origin: string | null }>;
+    const find = (key: string) => settings.find((s) => s.key === key);
+    expect(find('config-dir')).toMatchObject({ value: env.RUNFLOW_CONFIG_DIR, source: 'env', origin: 'RUNFLOW_CONFIG_DIR' });
+    expect(find('cache-dir')).toMatchObject({ value: env.RUNFLOW_CACHE_DIR, source: 'env', origin: 'RUNFLOW_CACHE_DIR' });
+    expect(find('debug')).toMatchObject({ value: 'on', source: 'env', origin: 'RUNFLOW_DEBUG' });
+    const home = tempDir();
+    const defaults = await runCli(['config', 'list'], { RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: '', RUNFLOW_CACHE_DIR: '', HOME: home, XDG_CACHE_HOME: '' });
+    expect(defaults.stdout).toMatch(/^cache-dir\s+\S*runflow-eval\s+default$/m);
+    expect(defaults.stdout).toMatch(/^debug\s+off\s+default$/m);
+    const get = await runCli(['config', 'get', 'cache-dir'], env);
+    expect(get.stdout.trim()).toBe(env.RUNFLOW_CACHE_DIR);
+  });
+});
