@@ -77,7 +77,8 @@ export async function uploadFile(client: UploadClient, file: UploadInput): Promi
   }
   // The SDK forms the ref from the confirmed asset's id; step 1's id is the same asset.
   const assetId = typeof asset.id === 'string' && asset.id !== '' ? asset.id : session.asset_id;
-  return { ref: `runflow://assets/${assetId}`, asset_id: session.asset_id, asset };
+  // asset_id is the id in the ref, so the two fields of `upload --json` never disagree.
+  return { ref: `runflow://assets/${assetId}`, asset_id: assetId, asset };
 }
 
 /** Per-attempt PUT timeout: at least 2 minutes, and long enough for 256 KiB/s. */

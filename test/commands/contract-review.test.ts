@@ -2,6 +2,8 @@
  * Deviations from SPEC found by a black-box review of the built CLI, one `describe` each, against
  * the fake API (and, where the point is the sandbox, against --sandbox).
  */
+import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApi } from '../helpers/fake-api.js';
 import { memoryIO } from '../helpers/memory-io.js';
@@ -177,5 +179,19 @@ describe('config list shows every setting of SPEC §2 with its source', () => {
     expect(defaults.stdout).toMatch(/^debug\s+off\s+default$/m);
     const get = await runCli(['config', 'get', 'cache-dir'], env);
     expect(get.stdout.trim()).toBe(env.RUNFLOW_CACHE_DIR);
+  });
+});
+
+describe('upload --json: asset_id is the id in the ref', () => {
+  it('when the confirmation names the asset by another id than the upload session, both fields follow the asset record', async () => {
+    const file = path.join(tempDir(), 'shot.png');
+    await sharp({ create: { width: 32, height: 32, channels: 3, background: '#446688' } }).png().toFile(file);
+    const assetId = 'aaaaaaaa-0000-4000-8000-000000000001';
+    api.fault({ method: 'POST', path: /\/confirmations$/, afterHandling: true, status: 201, body: { id: assetId, mime_type: 'image/png' } });
+    const r = await runCli(['upload', file, '--json'], env);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.ref).toBe(`runflow://assets/${assetId}`);
+    expect(doc.asset_id).toBe(assetId);
   });
 });
