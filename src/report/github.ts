@@ -110,7 +110,7 @@ const TABLE_HEADER_WITH_CHANGE = [
 /** Regressions listed by name above the table; the table still has every row. */
 const MAX_LISTED_REGRESSIONS = 50;
 
-/** `Mean score fell from 0.85 to 0.79 (−0.06), more than --max-mean-drop 0.05`, or '' when it did not. */
+/** `Mean score fell from 0.85 to 0.79 (-0.06), more than --max-mean-drop 0.05`, or '' when it did not. */
 function meanRegressionText(report: GateReport): string {
   const b = report.baseline;
   if (!b || b.mean_regressed !== true || typeof b.mean_delta !== 'number') return '';

@@ -101,7 +101,7 @@ const MAX_LISTED = 20;
 
 /**
  * Lines under the table with --baseline: what was compared, the mean's change, and the images
- * only one side has. `baseline main.json: 12 matched, 1 new, 2 missing, 1 regressed, mean −0.03`.
+ * only one side has. `baseline main.json: 12 matched, 1 new, 2 missing, 1 regressed, mean -0.03`.
  */
 export function baselineLines(summary: BaselineSummary): string[] {
   const mean = typeof summary.mean_delta === 'number' ? `, mean ${formatDelta(summary.mean_delta)}` : '';
@@ -172,7 +172,7 @@ function colouredTable(rows: Row[], opts: GateTableOptions, showChange: boolean)
   // The image cell is shortened here, in its middle: cli-table3 would cut its end (the file name).
   const imageRoom = colWidths ? colWidths[0]! - 2 : Infinity;
   for (const r of rows) {
-    const change = r.change.startsWith('−') ? chalk.red(r.change) : r.change;
+    const change = r.change.startsWith('-') ? chalk.red(r.change) : r.change;
     table.push([shortenMiddle(r.image, imageRoom), r.score, ...(showChange ? [change] : []), paintVerdict(chalk, r.verdict), ...(showIds ? [r.evaluationId] : []), r.detail]);
   }
   return table.toString();

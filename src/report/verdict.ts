@@ -179,14 +179,18 @@ export function effectiveThreshold(result: GateResult, reportThreshold: number):
   return thresholdOf(result, reportThreshold);
 }
 
-/** A change of score with its sign (U+2212 for a fall, as typeset): `+0.03`, `−0.21`, `0.00`. */
+/**
+ * A change of score with its sign: `+0.03`, `-0.21`, `0.00`. An ASCII hyphen-minus, not the
+ * typeset U+2212: logs and piped tables are searched with `grep -- -0.21`, and a reader (or a
+ * script) copying the number back gets one that parses.
+ */
 export function formatDelta(delta: number): string {
   let digits = 2;
   // A real change is never shown as 0.00.
   while (digits < 6 && delta !== 0 && Number(Math.abs(delta).toFixed(digits)) === 0) digits++;
   const text = Math.abs(delta).toFixed(digits);
   if (Number(text) === 0) return text;
-  return `${delta < 0 ? '−' : '+'}${text}`;
+  return `${delta < 0 ? '-' : '+'}${text}`;
 }
 
 /** True when a gate ran with --baseline (the result carries the comparison fields). */
@@ -203,14 +207,14 @@ function deltaOf(result: GateResult): number | null {
   return typeof result.delta === 'number' && Number.isFinite(result.delta) ? result.delta : null;
 }
 
-/** The change column: `+0.03`, `−0.21`, `new` (not in the baseline), `—` (a score missing on either side). */
+/** The change column: `+0.03`, `-0.21`, `new` (not in the baseline), `—` (a score missing on either side). */
 export function changeCell(result: GateResult): string {
   if (!result.baseline || typeof result.baseline !== 'object') return 'new';
   const delta = deltaOf(result);
   return delta === null ? '—' : formatDelta(delta);
 }
 
-/** `regressed from 0.92 to 0.71 (−0.21)`, or why it regressed when a score is missing; '' when it did not. */
+/** `regressed from 0.92 to 0.71 (-0.21)`, or why it regressed when a score is missing; '' when it did not. */
 export function regressionText(result: GateResult, reportThreshold: number): string {
   if (result.regressed !== true) return '';
   const threshold = thresholdOf(result, reportThreshold);
@@ -223,7 +227,7 @@ export function regressionText(result: GateResult, reportThreshold: number): str
   return 'regressed: passed in the baseline, fails now';
 }
 
-/** `baseline 0.92, change −0.21` for a matched result, `new: not in the baseline` for another; '' without a baseline. */
+/** `baseline 0.92, change -0.21` for a matched result, `new: not in the baseline` for another; '' without a baseline. */
 export function changeText(result: GateResult, reportThreshold: number): string {
   if (!hasBaseline(result)) return '';
   if (!result.baseline || typeof result.baseline !== 'object') return 'new: not in the baseline';

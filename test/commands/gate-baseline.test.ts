@@ -99,7 +99,7 @@ describe('gate --baseline', () => {
     const r = await runCli(['gate', url('a'), '--task-type', 't', '--threshold', '0.6', '--baseline', file], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/CHANGE/);
-    expect(r.stdout).toContain('−0.21');
+    expect(r.stdout).toContain('-0.21');
     expect(r.stdout).toContain('1 matched, 0 new, 0 missing, 0 regressed');
   });
 
@@ -272,14 +272,14 @@ describe('gate --baseline', () => {
     const cases = new XMLParser({ ignoreAttributes: false, isArray: (n) => n === 'testcase' }).parse(xml).testsuites.testsuite.testcase as Array<Record<string, any>>;
     const regressedInJUnit = cases.filter((c) => c.failure?.['@_type'] === 'regression').map((c) => c['@_name']);
     expect(regressedInJUnit).toEqual(regressedInJson);
-    expect(cases[0]!.failure['@_message']).toBe('regressed from 0.92 to 0.71 (−0.21)');
-    expect(cases[2]!.failure['@_message']).toBe('score 0.68 < threshold 0.70; regressed from 0.74 to 0.68 (−0.06)');
+    expect(cases[0]!.failure['@_message']).toBe('regressed from 0.92 to 0.71 (-0.21)');
+    expect(cases[2]!.failure['@_message']).toBe('score 0.68 < threshold 0.70; regressed from 0.74 to 0.68 (-0.06)');
     expect(cases[3]!.failure['@_type']).toBe('quality');
 
     const html = fs.readFileSync(path.join(out, 'r.html'), 'utf8');
     const regressedInHtml = [...html.matchAll(/data-testid="result-row"[^>]*data-image="([^"]+)"[^>]*data-regressed="true"/g)].map((m) => m[1]);
     expect(regressedInHtml).toEqual(regressedInJson);
-    expect(html).toContain('regressed from 0.92 to 0.71 (−0.21)');
+    expect(html).toContain('regressed from 0.92 to 0.71 (-0.21)');
 
     const md = fs.readFileSync(summary, 'utf8');
     const listed = [...md.matchAll(/^- \*\*(.+?)\*\*: regressed from/gm)].map((m) => m[1]!.replace(/\\/g, ''));

