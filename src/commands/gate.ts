@@ -13,6 +13,7 @@ import { invalidMediaResult, withClientRef } from '../gate/decide.js';
 import { mergeReports } from '../gate/merge.js';
 import { prepareReportTargets, writeReports, type ReportTargets } from '../gate/outputs.js';
 import type { PlannedInput } from '../gate/run.js';
+import type { KeyOptions } from '../evaluations/request.js';
 import { parseShard, selectShard } from '../gate/shard.js';
 import type { GateReport, GateResult, GateResultExtra } from '../gate/types.js';
 import type { SkippedFile } from '../gate/inputs-types.js';
@@ -245,7 +246,7 @@ async function spendOf(ctx: Context, planned: PlannedInput[], flags: GateFlags, 
   const record = cacheDir === undefined ? undefined : new SubmissionRecord(cacheDir, settings);
   // Whatever way the command ends (Ctrl-C included), what was submitted is recorded first.
   if (record) ctx.onDispose(() => record.flush());
-  return { record, cacheDir, spend: await planSpend(planned, { record, resubmit: flags.resubmit, evaluationsPerInput: () => repeat.runs }) };
+  return { record, cacheDir, spend: await planSpend(planned, { record, resubmit: flags.resubmit, keys: gateKeys(flags, planned), evaluationsPerInput: () => repeat.runs }) };
 }
 
 async function runDryRun(ctx: Context, planned: PlannedInput[], flags: GateFlags, repeat: RepeatOptions): Promise<number> {
@@ -340,6 +341,29 @@ function checkMaxCost(maxCost: string | undefined, price: PriceInfo, total: stri
   }
 }
 
+/**
+ * `--idempotency-key K` (SPEC §3's submit / gate options). One key cannot serve several images (the
+ * service would refuse all but the first with a 409), so K is the key itself only when the gate
+ * submits exactly one image and is not sharded; otherwise each image's key is K plus a part of its
+ * content-derived key, the same on every rerun, so a rerun under the same K still resumes.
+ */
+function gateKeys(flags: GateFlags, planned: readonly PlannedInput[]): KeyOptions | undefined {
+  if (flags.idempotencyKey === undefined) return undefined;
+  const submits = planned.filter((p) => p.input.kind === 'submit').length;
+  return submits === 1 && flags.shard === undefined ? { idempotencyKey: flags.idempotencyKey } : { keyPrefix: flags.idempotencyKey };
+}
+
+async function checkGateKey(flags: GateFlags): Promise<void> {
+  const key = flags.idempotencyKey;
+  if (key === undefined) return;
+  const { KEY_PREFIX_ADDS } = await import('../evaluations/request.js');
+  if (flags.resubmit) throw new UsageError('--idempotency-key and --resubmit contradict each other; give one');
+  const max = 255 - KEY_PREFIX_ADDS;
+  if (!key.trim() || key.length > max) {
+    throw new UsageError(`--idempotency-key must be 1-${max} characters for gate (each image's key adds ${KEY_PREFIX_ADDS} to it, and the service takes 255)`);
+  }
+}
+
 async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, imagesFrom?: ImagesFrom): Promise<number> {
   // A typo of a subcommand is a command-line mistake; images from a project file are not one.
   if (!imagesFrom) refuseSubcommandTypo(images);
@@ -351,6 +375,7 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, 
   const retryFailed = wholeNumberFlag(flags.retryFailed, '--retry-failed', 0, 10, 1);
   const maxFailures = flags.maxFailures === undefined ? undefined : wholeNumberFlag(flags.maxFailures, '--max-failures', 1, 1_000_000, 1);
   if (flags.maxCost !== undefined && !/^\d+(\.\d+)?$/.test(flags.maxCost.trim())) throw new UsageError(`--max-cost must be a non-negative decimal amount (got ${JSON.stringify(flags.maxCost)})`);
+  await checkGateKey(flags);
   const repeat = parseRepeatFlags(flags);
   const baseline = await loadBaseline(flags);
   const { planned, skipped } = await planInputs(ctx, images, flags, threshold, imagesFrom);
@@ -422,6 +447,7 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, 
     intervalMs,
     forceUpload: flags.upload,
     resubmit: flags.resubmit,
+    keys: gateKeys(flags, planned),
     embed: needDetail ? DEFAULT_EMBED : 'none',
     fetchEvaluation: (id, embed, signal, onResponse) => fetchEvaluation(ctx, id, embed, signal, onResponse),
     onProgress: (s) => progress.update(state(s)),
@@ -535,6 +561,7 @@ export function registerGate(program: Command, ctx: Context): void {
     .description('submit images, wait for every verdict, and exit non-zero unless all pass (the CI quality gate)')
     .argument('[image...]', 'images: https:// URLs, runflow://assets/<uuid>, data: URIs, local files, or folders of images');
   addSubmitFlags(gate, { perImageKey: false })
+    .option('--idempotency-key <key>', 'Idempotency-Key of a gate that submits one image; over several, each image gets <key>-<part of its content key>')
     .option('--manifest <file>', 'JSON array or JSON Lines of {image, task_type?, prompt?, ...}; - for stdin')
     .option('--id <uuid>', 'gate an evaluation that already exists (repeatable)', collect)
     .option('--threshold <x>', 'minimum weighted_pass_rate, 0.0-1.0 (default 0: verdict only)')

@@ -124,6 +124,8 @@ export interface BuildOptions {
   orgId?: string;
   forceUpload?: boolean;
   idempotencyKey?: string;
+  /** See KeyOptions.keyPrefix. */
+  keyPrefix?: string;
   resubmit?: boolean;
   /** Appended to a content-derived key: `-retry1` for the resubmission of a transient failure. */
   keySuffix?: string;
@@ -171,9 +173,26 @@ function bodyFor(s: SubmissionSpec, imageUrl: string, refs: ReferenceImage[]): E
   return body;
 }
 
-function keysFor(contentKey: string, opts: { idempotencyKey?: string; resubmit?: boolean; keySuffix?: string }) {
+export interface KeyOptions {
+  /** The key itself (`--idempotency-key K` of submit, or of a gate that submits one image). */
+  idempotencyKey?: string;
+  /** `gate --idempotency-key K` over several images: each gets K plus a part of its content key. */
+  keyPrefix?: string;
+  resubmit?: boolean;
+  keySuffix?: string;
+}
+
+/** Characters `prefixedKey` adds to a prefix: `-` and 16 hex digits. */
+export const KEY_PREFIX_ADDS = 17;
+
+/** `K-<16 hex of the content key>`: one key per distinct request under the user's K. */
+function prefixedKey(prefix: string, contentKey: string): string {
+  return `${prefix}-${contentKey.replace(/^rfe-/, '').replace(/[^0-9a-f]/gi, '').slice(0, 16)}`;
+}
+
+function keysFor(contentKey: string, opts: KeyOptions) {
   const suffix = opts.keySuffix ?? '';
-  const baseKey = opts.idempotencyKey ?? (opts.resubmit ? freshIdempotencyKey() : contentKey);
+  const baseKey = opts.idempotencyKey ?? (opts.keyPrefix !== undefined ? prefixedKey(opts.keyPrefix, contentKey) : opts.resubmit ? freshIdempotencyKey() : contentKey);
   const plainKey = opts.resubmit && opts.idempotencyKey === undefined ? `${contentKey}${suffix}` : undefined;
   return { idempotencyKey: `${baseKey}${suffix}`, contentKey, ...(plainKey ? { plainKey } : {}) };
 }
@@ -184,7 +203,7 @@ function keysFor(contentKey: string, opts: { idempotencyKey?: string; resubmit?:
  * same. The gate uses it before sending anything, to count the evaluations the record already
  * holds (they cost nothing) for --dry-run, --max-cost and the balance check.
  */
-export async function offlineKeys(prepared: PreparedSubmission, opts: { idempotencyKey?: string; resubmit?: boolean; keySuffix?: string } = {}): Promise<{ idempotencyKey: string; contentKey: string }> {
+export async function offlineKeys(prepared: PreparedSubmission, opts: KeyOptions = {}): Promise<{ idempotencyKey: string; contentKey: string }> {
   const hashOf = async (input: ImageInput): Promise<string | undefined> => {
     if (input.kind === 'file') return hashFile(input.absPath);
     if (input.kind === 'data') return hashBytes(decodeDataUri(input.uri).bytes);

@@ -34,14 +34,7 @@ const FLAG_ONLY: Record<string, string> = {
   run_id: '--run-id',
   job_class: '--job-class',
   callback_url: '--callback-url',
-};
-
-/** Keys a manifest item may not set, with what to do instead. */
-const NOT_SETTABLE: Record<string, string> = {
-  // gate has no --idempotency-key: one key for many images would make the service refuse all but
-  // the first (409). Each image's key is derived from its content instead.
-  idempotency_key:
-    "gate derives each image's Idempotency-Key from its content (a rerun reuses it); --resubmit makes fresh ones, and `submit --idempotency-key` sets one for a single image",
+  idempotency_key: '--idempotency-key',
 };
 
 /** SubmissionSpec field → manifest key, and → the flag that gives its default. */
@@ -75,8 +68,6 @@ export function manifestKeyName(field: string): string | undefined {
 }
 
 export function unknownKey(where: string, key: string, known: readonly string[]): UsageError {
-  const fixed = Object.entries(NOT_SETTABLE).find(([name]) => normalizeKey(name) === normalizeKey(key))?.[1];
-  if (known === MANIFEST_KEYS && fixed) return new UsageError(`${where}: unknown key ${JSON.stringify(key)}`, { hint: fixed });
   const flag = Object.entries(FLAG_ONLY).find(([name]) => normalizeKey(name) === normalizeKey(key))?.[1];
   if (known === MANIFEST_KEYS && flag) {
     return new UsageError(`${where}: unknown key ${JSON.stringify(key)}`, {

@@ -9,7 +9,7 @@ import type { AssetCache } from '../images/asset-cache.js';
 import { isTerminal, isTransientPollError } from '../evaluations/poll.js';
 import { postEvaluation } from '../api/evaluations.js';
 import type { SubmissionRecord } from '../cache/submission-record.js';
-import { buildRequest, noteSubmitted, readRecorded, type PreparedSubmission, type ReuseOptions } from '../evaluations/request.js';
+import { buildRequest, noteSubmitted, readRecorded, type KeyOptions, type PreparedSubmission, type ReuseOptions } from '../evaluations/request.js';
 import { decideResult, INTERRUPTED, NOT_SUBMITTED } from './decide.js';
 import { RequestBudget } from './budget.js';
 import { CompletionModel, type Tracked } from './durations.js';
@@ -45,6 +45,8 @@ export interface GateRunOptions {
   intervalMs?: number;
   forceUpload?: boolean;
   resubmit?: boolean;
+  /** --idempotency-key: the key itself, or a prefix of each image's (commands/gate.ts decides). */
+  keys?: KeyOptions;
   /** The submission record: recorded evaluations are read back instead of posted (none under --sandbox). */
   record?: SubmissionRecord;
   /** --max-failures: once this many images failed or errored, nothing more is submitted. */
@@ -287,6 +289,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
           // Under --resubmit every attempt gets a fresh key: a key derived from the content would
           // hand back the resubmission an earlier --resubmit run made, not a new attempt.
           resubmit: opts.resubmit,
+          ...opts.keys,
           // A resubmission gets its own key, derived so that rerunning the gate resumes it too.
           keySuffix: `${p.keySuffix ?? ''}${attempt > 0 ? `-retry${attempt}` : ''}` || undefined,
           signal: runSignal,

@@ -1,7 +1,7 @@
 import type { Balance } from '../api/billing.js';
 import type { SubmissionRecord } from '../cache/submission-record.js';
 import { compareDecimals, multiplyDecimal } from '../util/money.js';
-import { offlineKeys } from '../evaluations/request.js';
+import { offlineKeys, type KeyOptions } from '../evaluations/request.js';
 import type { PlannedInput } from './run.js';
 
 /**
@@ -25,7 +25,7 @@ const KEY_CONCURRENCY = 8;
  */
 export async function planSpend(
   planned: readonly PlannedInput[],
-  opts: { record?: SubmissionRecord; resubmit?: boolean; evaluationsPerInput?: (p: PlannedInput) => number } = {},
+  opts: { record?: SubmissionRecord; resubmit?: boolean; keys?: KeyOptions; evaluationsPerInput?: (p: PlannedInput) => number } = {},
 ): Promise<SpendPlan> {
   const submits = planned.filter((p) => p.input.kind === 'submit' && p.prepared);
   const perInput = opts.evaluationsPerInput ?? (() => 1);
@@ -41,7 +41,7 @@ export async function planSpend(
         newEvaluations += count;
         continue;
       }
-      const keys = await offlineKeys(p.prepared!);
+      const keys = await offlineKeys(p.prepared!, opts.keys);
       const found = await record.get(keys);
       if (found) {
         reused += 1;

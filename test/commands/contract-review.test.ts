@@ -111,18 +111,31 @@ describe('a rerun that reads its recorded evaluations through a rate limit (SPEC
   }, 30_000);
 });
 
-describe('manifest hints name only flags the gate has', () => {
-  it('an idempotency_key item key is refused without pointing to a gate --idempotency-key that does not exist', async () => {
-    const r = await runCli(['gate', '--manifest', '-', '--task-type', 't'], env, { stdin: '{"image":"https://example.com/a.png","idempotency_key":"k1"}\n' });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('unknown key "idempotency_key"');
-    expect(r.stderr).not.toMatch(/give it as --idempotency-key/);
-    expect(r.stderr).toContain('derives each image');
-    const flag = await runCli(['gate', 'https://example.com/a.png', '--task-type', 't', '--idempotency-key', 'k1'], env);
-    expect(flag.code).toBe(2);
-    const job = await runCli(['gate', '--manifest', '-', '--task-type', 't'], env, { stdin: '{"image":"https://example.com/a.png","job_class":"quick"}\n' });
-    expect(job.stderr).toContain('give it as --job-class');
-    expect(posts()).toHaveLength(0);
+describe('gate --idempotency-key (SPEC §3 submit / gate options)', () => {
+  it('one image: the key itself; several: one key each under the given one, stable across reruns', async () => {
+    const one = await runCli(['gate', 'https://example.com/a.png', '--task-type', 't', '--idempotency-key', 'release-42'], env);
+    expect(one.code).toBe(0);
+    expect(posts().map((p) => p.headers['idempotency-key'])).toEqual(['release-42']);
+
+    const images = ['https://example.com/b.png', 'https://example.com/c.png'];
+    const many = await runCli(['gate', ...images, '--task-type', 't', '--idempotency-key', 'release-42', '--no-balance-check'], env);
+    expect(many.code).toBe(0);
+    const keys = posts().slice(1).map((p) => p.headers['idempotency-key']);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys).size).toBe(2);
+    for (const key of keys) expect(key).toMatch(/^release-42-[0-9a-f]{16}$/);
+
+    // A rerun under the same key sends the same keys (the service, or the record, answers them).
+    const again = await runCli(['gate', ...images, '--task-type', 't', '--idempotency-key', 'release-42', '--resubmit'], env);
+    expect(again.code).toBe(2);
+    const cache = tempDir();
+    const fresh = await runCli(['gate', ...images, '--task-type', 't', '--idempotency-key', 'release-42'], { ...env, RUNFLOW_CACHE_DIR: cache });
+    expect(fresh.code).toBe(0);
+    expect(posts().slice(3).map((p) => p.headers['idempotency-key']).sort()).toEqual([...keys].sort());
+
+    const manifest = await runCli(['gate', '--manifest', '-', '--task-type', 't'], env, { stdin: '{"image":"https://example.com/a.png","idempotency_key":"k1"}\n' });
+    expect(manifest.code).toBe(2);
+    expect(manifest.stderr).toContain('give it as --idempotency-key');
   });
 });
 
