@@ -250,7 +250,7 @@ function defaultHint(status: number, apiCode: string | undefined, ctx: ApiErrorC
       return 'the API rejected the request; fix the fields listed above';
     case 429:
       return submitting
-        ? 'too many evaluations in flight; wait for some to finish, or allow more time with --timeout'
+        ? "the service kept answering 429 (its request-rate limit, or a cap on evaluations in flight) until the deadline; allow more time with --timeout, or send fewer at once (gate --concurrency)"
         : 'rate limited by the API; wait a little and run again';
     default:
       return status >= 500 ? 'the API had a problem; try again in a little while' : undefined;

@@ -208,3 +208,13 @@ describe('upload --json: asset_id is the id in the ref', () => {
     expect(doc.asset_id).toBe(assetId);
   });
 });
+
+describe('a submit refused with 429 until its deadline', () => {
+  it('exits 5 with a hint that names the request-rate limit the service documents, not only an in-flight cap', async () => {
+    api.fault({ method: 'POST', path: '/v1/evaluations', status: 429, body: { code: 'RATE_LIMITED', message: 'Rate limit exceeded' }, times: 1000 });
+    const r = await runCli(['submit', 'https://example.com/a.png', '--task-type', 't', '--timeout', '1s'], env, { clock: fastClock() });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/hint: .*request-rate limit/);
+    api.reset();
+  });
+});
