@@ -152,7 +152,7 @@ export function githubStepSummary(report: GateReport, _extras?: readonly (GateRe
     `## runflow-eval gate: ${passed}/${total} passed (threshold ${formatThreshold(report.threshold)})`,
     '',
     `**${report.passed ? 'PASSED' : 'FAILED'}**, exit code ${report.exit_code}, total cost ${escapeMarkdownCell(cost)}; ` +
-      `${counts.FAIL} below the bar, ${counts.ERROR} errors, ${counts.TIMEOUT} timed out` +
+      `${counts.FAIL} below the bar, ${counts.ERROR} ${counts.ERROR === 1 ? 'error' : 'errors'}, ${counts.TIMEOUT} timed out` +
       (counts.INTERRUPTED + counts.NOT_SUBMITTED ? `, ${counts.INTERRUPTED} interrupted, ${counts.NOT_SUBMITTED} not_submitted` : ''),
     '',
     ...baselineSection(report),

@@ -218,3 +218,15 @@ describe('a submit refused with 429 until its deadline', () => {
     api.reset();
   });
 });
+
+describe('the step summary counts in words that agree with the number', () => {
+  it('"1 error", "2 errors"', async () => {
+    const summary = tempDir();
+    const file = path.join(summary, 'summary.md');
+    api.setOutcome(() => ({ failure_code: 'invalid_media' }));
+    const r = await runCli(['gate', 'https://example.com/a.png', '--task-type', 't'], { ...env, GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: file }, { clock: fastClock() });
+    expect(r.code).toBe(3);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(file, 'utf8')).toContain('0 below the bar, 1 error, 0 timed out');
+  });
+});
