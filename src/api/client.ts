@@ -57,6 +57,8 @@ export interface PacedResponse {
   path: string;
   status: number;
   headers: Record<string, string>;
+  /** What `beforeAttempt` returned for this attempt: which of the pacer's sends this answers. */
+  ticket?: number;
 }
 
 /**
@@ -64,7 +66,8 @@ export interface PacedResponse {
  * before each attempt, retries included, and told every answer. Storage uploads are not paced.
  */
 export interface Pacer {
-  beforeAttempt(signal?: AbortSignal, method?: HttpMethod): Promise<void>;
+  /** Resolves when the attempt may go; what it resolves with comes back as the answer's `ticket`. */
+  beforeAttempt(signal?: AbortSignal, method?: HttpMethod): Promise<number | void>;
   afterAttempt(response: PacedResponse): void;
   /**
    * The wait before retrying after a 429 without `Retry-After`: the pacer already slows every
@@ -316,7 +319,7 @@ export class RunflowClient {
         if (attempt === 1) this.#log(`  headers: ${formatHeadersForLog(p.headers)}`);
         // Real elapsed time for the log; the injected clock is for sleeps and deadlines.
         const pacer = p.paced ? this.#pacer : undefined;
-        if (pacer) await pacer.beforeAttempt(outer.signal, p.method);
+        const ticket = pacer ? await pacer.beforeAttempt(outer.signal, p.method) : undefined;
         const started = performance.now();
         let response: RawResponse | undefined;
         let error: unknown;
@@ -337,7 +340,7 @@ export class RunflowClient {
           const requestId = requestIdFrom(response.headers);
           this.#log(`response ${response.status} ${label} in ${elapsed}${requestId ? ` (request id ${requestId})` : ''}`);
           p.onResponse?.({ status: response.status, headers: response.headers });
-          pacer?.afterAttempt({ method: p.method, path: p.description.path, status: response.status, headers: response.headers });
+          pacer?.afterAttempt({ method: p.method, path: p.description.path, status: response.status, headers: response.headers, ticket: ticket ?? undefined });
           if (response.status >= 200 && response.status <= 299) return response;
           if (response.status === 429) {
             const retryAfterMs = parseRetryAfter(response.headers['retry-after'], this.#clock.now());

@@ -403,6 +403,11 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, 
 
   const settings = await ctx.apiSettings();
   const client = await ctx.client(settings);
+  // One request budget for the whole command: the price and balance lookups count against the
+  // service's request-rate limit as much as the gate's own requests do.
+  const { RequestBudget } = await import('../gate/budget.js');
+  const budget = new RequestBudget({ clock: ctx.clock, debug: (line) => ctx.debug(line) });
+  client.setPacer(budget);
   const deadline = ctx.clock.now() + timeoutMs;
   const { record, cacheDir, spend } = await spendOf(ctx, planned, flags, settings, repeat);
   const balanceCheck = flags.balanceCheck !== false && spend.newEvaluations > 0;
@@ -452,6 +457,7 @@ async function runGateCommand(ctx: Context, images: string[], flags: GateFlags, 
     fetchEvaluation: (id, embed, signal, onResponse) => fetchEvaluation(ctx, id, embed, signal, onResponse),
     onProgress: (s) => progress.update(state(s)),
     debug: (line) => ctx.debug(line),
+    budget,
   }, repeat, runGate).finally(() => progress.stop());
   await record?.flush();
 

@@ -44,7 +44,18 @@ const HOLD_MS = 1000;
 const CEILING_RISE_PER_S2 = 0.004;
 /** A 429 cuts the rate when at least this share of the last two seconds' answers were 429s. */
 const CUT_SHARE = 0.1;
-const BURST_SLOTS = 2;
+/**
+ * Up to half a second of the rate may go at once (at the start, or after a quiet moment), at
+ * least 2 and at most 8 requests: a round of completions and the submissions that replace them
+ * go out together instead of trickling, and a limit that allows our rate allows such a burst.
+ */
+const BURST_S = 0.5;
+const MIN_BURST = 2;
+const MAX_BURST = 8;
+/** The first cut goes to this share of the estimated limit. */
+const FIRST_CUT = 0.9;
+/** The estimate holds for a limit met while starting (later, our average rate says little). */
+const ESTIMATE_WITHIN_MS = 5000;
 
 export class RequestBudget implements Pacer {
   readonly #clock: Clock;
@@ -52,7 +63,7 @@ export class RequestBudget implements Pacer {
   readonly #max: number;
   readonly #debug?: (line: string) => void;
   #rate: number;
-  #tokens = BURST_SLOTS;
+  #tokens: number;
   #refilledAt: number;
   #queue: Array<{ read: boolean; grant: () => void }> = [];
   /** Cancels the pending wake-up of the queue. */
@@ -76,6 +87,8 @@ export class RequestBudget implements Pacer {
   /** Send times within the last second. */
   #recent: number[] = [];
   readonly #firstAt: number;
+  /** When the first request went out (the limit's window began with it). */
+  #firstSentAt: number | undefined;
   readonly #initial: number;
   /** The service has answered at least once. */
   #answered = false;
@@ -93,6 +106,12 @@ export class RequestBudget implements Pacer {
     this.#lastGrowthAt = this.#clock.now();
     this.#refilledAt = this.#lastGrowthAt;
     this.#firstAt = this.#lastGrowthAt;
+    this.#tokens = this.#burst();
+  }
+
+  /** How many requests may go at once. */
+  #burst(): number {
+    return Math.max(MIN_BURST, Math.min(MAX_BURST, this.rate * BURST_S));
   }
 
   /** Requests per second allowed now. */
@@ -110,13 +129,10 @@ export class RequestBudget implements Pacer {
    * Waits for this request's turn. Reads (polls) go before writes (submissions): a poll is only
    * sent when a completion is due, and noticing it frees a slot for the next submission.
    */
-  async beforeAttempt(signal?: AbortSignal, method?: string): Promise<void> {
+  async beforeAttempt(signal?: AbortSignal, method?: string): Promise<number> {
     signal?.throwIfAborted();
     const read = method === 'GET';
-    if (this.#queue.length === 0 && this.#takeToken()) {
-      this.#record();
-      return;
-    }
+    if (this.#queue.length === 0 && this.#takeToken()) return this.#record();
     this.#lastWaitAt = this.#clock.now();
     await new Promise<void>((resolve, reject) => {
       const entry = {
@@ -139,19 +155,22 @@ export class RequestBudget implements Pacer {
       } else this.#queue.push(entry);
       this.#schedule();
     });
-    this.#record();
+    return this.#record();
   }
 
-  #record(): void {
-    this.#sent++;
+  /** Notes a request going out; returns how many went before it (its ticket). */
+  #record(): number {
+    const ticket = this.#sent++;
     const at = this.#clock.now();
+    this.#firstSentAt ??= at;
     this.#recent.push(at);
     if (this.#recent.length > 512 || this.#recent[0] < at - 1000) this.#recent = this.#recent.filter((t) => t > at - 1000);
+    return ticket;
   }
 
   #refill(now: number): void {
     this.#grow(now);
-    this.#tokens = Math.min(BURST_SLOTS, this.#tokens + ((now - this.#refilledAt) / 1000) * this.rate);
+    this.#tokens = Math.min(this.#burst(), this.#tokens + ((now - this.#refilledAt) / 1000) * this.rate);
     this.#refilledAt = now;
   }
 
@@ -249,16 +268,30 @@ export class RequestBudget implements Pacer {
       // rate: the pause above is the back-off, the rate stays.
       const share = this.#recent429Share(now);
       const sentLastSecond = this.#recent.filter((t) => t > now - 1000).length;
-      if (share >= CUT_SHARE && sentLastSecond >= 8 && now - this.#lastDecreaseAt >= 1000) {
-        // What we really sent over the last second (the allowed rate may not have been used)
-        // decides the ceiling; the new rate is what of it went through, a little less.
-        const window = Math.max(300, Math.min(1000, now - this.#firstAt));
-        const sentRate = (this.#recent.filter((t) => t > now - window).length * 1000) / window;
-        this.#rate = Math.min(this.#rate, Math.max(this.#min, sentRate));
-        this.#ceiling = this.#rate;
+      const limitedLately = this.#answers.filter((a) => a.limited).length;
+      // Requests that went before the refused one and were not refused: only when we pushed that
+      // many through did our own rate meet the limit (five refusals of the very first
+      // submissions, before anything went at pace, say nothing of a rate).
+      const through = (r.ticket ?? this.#sent - 1) - (this.#limited - 1);
+      if (share >= CUT_SHARE && limitedLately >= 2 && sentLastSecond >= 8 && through >= 8 && now - this.#lastDecreaseAt >= 1000) {
+        if (this.#lastDecreaseAt === -Infinity && this.#firstSentAt !== undefined && now - this.#firstSentAt < ESTIMATE_WITHIN_MS) {
+          // The first limit met. A limit of r a second that lets a second's worth through at once
+          // (a token bucket, a window of a second) has let about r × (t + 1) through in t seconds:
+          // that tells the limit where the rate we sent at would not (the burst inflates it).
+          const estimate = through / ((now - this.#firstSentAt) / 1000 + 1);
+          this.#ceiling = Math.max(this.#min, Math.min(this.#rate, estimate));
+          this.#rate = Math.max(this.#min, Math.min(this.#rate, estimate * FIRST_CUT));
+        } else {
+          // What we really sent over the last second (the allowed rate may not have been used)
+          // decides the ceiling; the new rate is what of it went through, a little less.
+          const window = Math.max(300, Math.min(1000, now - this.#firstAt));
+          const sentRate = (this.#recent.filter((t) => t > now - window).length * 1000) / window;
+          this.#rate = Math.min(this.#rate, Math.max(this.#min, sentRate));
+          this.#ceiling = this.#rate;
+          const factor = Math.max(DECREASE, Math.min(0.9, (1 - share) * 0.9));
+          this.#rate = Math.max(this.#min, this.#rate * factor);
+        }
         this.#ceilingAt = now;
-        const factor = Math.max(DECREASE, Math.min(0.9, (1 - share) * 0.9));
-        this.#rate = Math.max(this.#min, this.#rate * factor);
         this.#lastDecreaseAt = now;
         this.#lastGrowthAt = now;
         this.#debug?.(`request budget: 429, rate now ${this.#rate.toFixed(1)}/s${retryAfter !== undefined ? `, pausing ${retryAfter} ms` : ''}`);

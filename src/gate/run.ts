@@ -61,6 +61,8 @@ export interface GateRunOptions {
   ) => Promise<{ record: Evaluation }>;
   onProgress?: (state: GateProgress) => void;
   debug?: (line: string) => void;
+  /** The request budget every request of the command shares; a fresh one when absent. */
+  budget?: RequestBudget;
 }
 
 export interface GateProgress {
@@ -118,7 +120,8 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
   };
   const limiter = new AdaptiveLimiter({ initial: Math.min(opts.concurrencyCap, 8), cap: opts.concurrencyCap, clock });
   const model = new CompletionModel({ now: () => clock.now(), fixedIntervalMs: opts.intervalMs });
-  const budget = new RequestBudget({ clock, debug: opts.debug });
+  // The command's own requests before the gate (price, balance) may already have used it.
+  const budget = opts.budget ?? new RequestBudget({ clock, debug: opts.debug });
   opts.client.setPacer(budget);
   const results: GateResult[] = new Array(planned.length);
   const exitCodes: number[] = new Array(planned.length);

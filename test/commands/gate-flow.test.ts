@@ -25,9 +25,8 @@ async function gate(opts: FakeApiOptions, inputs: string[], extra: string[] = []
   if (durations) api.setOutcome((_body, i) => ({ durationMs: durations(i) }));
   const env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir() };
   const started = Date.now();
-  // --no-balance-check: the balance preflight's two reads (price, balance) go out before the
-  // gate's request budget paces anything; these tests measure that pacing (spend.test.ts the check).
-  const r = await runCli(['gate', ...inputs, '--task-type', 't', '--json', '--no-balance-check', ...extra], env);
+  // The balance preflight's reads (price, balance) share the gate's request budget: they count.
+  const r = await runCli(['gate', ...inputs, '--task-type', 't', '--json', ...extra], env);
   return { r, api, took: Date.now() - started, doc: JSON.parse(r.stdout || '{}') };
 }
 
@@ -65,8 +64,8 @@ describe('gate flow control', () => {
   }, 60_000);
 
   it('recovers after a burst of 429s on the first submissions: the early 429s do not cap the run', async () => {
-    const n = 48;
-    api = await FakeApi.start({ workers: 16, evalMs: 2000 });
+    const n = 32;
+    api = await FakeApi.start({ workers: 16, evalMs: 1000 });
     api.fault({ method: 'POST', path: '/v1/evaluations', status: 429, times: 5 });
     const env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir() };
     const started = Date.now();
@@ -74,14 +73,15 @@ describe('gate flow control', () => {
     const took = Date.now() - started;
     expect(r.code).toBe(0);
     expectExactlyOnce(api, JSON.parse(r.stdout), n);
-    // Pinned at one in flight this would take n × 2 s; the queue was kept full instead.
+    // Pinned at one in flight this would take n × 1 s; the queue was kept full instead.
     expect(api.peakInflight).toBeGreaterThanOrEqual(16);
     expect(took).toBeLessThan(api.idealMakespan() * 2 + 4000);
   }, 60_000);
 
   it('mixed faults (resets, lost responses, 5xx, 429, slow): each image exactly once, same key on every retry', async () => {
     const n = 30;
-    const { r, api: fake, doc } = await gate({ workers: 8, evalMs: 300, chaos: { rate: 0.2, seed: 5, slowMs: 800 } }, images(n, 'chaos'));
+    // Without the balance preflight: a fault there only makes it warn; the submissions are the point.
+    const { r, api: fake, doc } = await gate({ workers: 8, evalMs: 300, chaos: { rate: 0.2, seed: 5, slowMs: 800 } }, images(n, 'chaos'), ['--no-balance-check']);
     expect(r.code).toBe(0);
     expect(fake.requests.filter((q) => q.chaos).length).toBeGreaterThan(5);
     expectExactlyOnce(fake, doc, n);
@@ -103,7 +103,7 @@ describe('gate flow control', () => {
 
   it('an in-flight limit (429 + Retry-After on submissions while polls succeed): settles near the limit, never above it for long', async () => {
     const n = 16;
-    const { r, api: fake, took, doc } = await gate({ maxInflight: 4, evalMs: 1000 }, images(n, 'inflight'));
+    const { r, api: fake, took, doc } = await gate({ maxInflight: 4, evalMs: 600 }, images(n, 'inflight'));
     expect(r.code).toBe(0);
     expectExactlyOnce(fake, doc, n);
     expect(fake.peakInflight).toBe(4);

@@ -129,6 +129,60 @@ describe('RequestBudget (one request rate for submissions and polls)', () => {
     expect(b.rate).toBeGreaterThan(before);
   });
 
+  it('meets an unknown request-rate limit with a couple of 429s, not a stream of them: the first cut goes just under it', async () => {
+    const clock = manualClock();
+    const b = new RequestBudget({ clock });
+    // The service: a token bucket of 10 requests a second holding one second's worth, as the
+    // sandbox's --rate; 429 without headers beyond it.
+    let tokens = 10;
+    let at = clock.now();
+    const serve = () => {
+      tokens = Math.min(10, tokens + ((clock.now() - at) / 1000) * 10);
+      at = clock.now();
+      if (tokens < 1) return 429;
+      tokens -= 1;
+      return 200;
+    };
+    let refused = 0;
+    let sent = 0;
+    // Steady demand above the limit for six seconds, every request answered at once.
+    while (clock.now() < 1_000_000 + 6000) {
+      const ticket = await (async () => {
+        let t: number | void = undefined;
+        let through = false;
+        const p = b.beforeAttempt().then((v) => {
+          t = v;
+          through = true;
+        });
+        while (!through) await clock.advance(5);
+        await p;
+        return t;
+      })();
+      sent++;
+      const status = serve();
+      if (status === 429) refused++;
+      b.afterAttempt({ ...ok, status, ticket: ticket ?? undefined });
+    }
+    expect(sent).toBeGreaterThan(40);
+    expect(refused).toBeLessThanOrEqual(4);
+    expect(b.rate).toBeGreaterThan(6);
+    expect(b.rate).toBeLessThanOrEqual(10.5);
+  });
+
+  it('sends a round of requests at once after a quiet moment (a short burst), then paces', async () => {
+    const clock = manualClock();
+    const b = new RequestBudget({ clock, initialRate: 16 });
+    let through = 0;
+    for (let i = 0; i < 12; i++) void b.beforeAttempt().then(() => through++);
+    await clock.advance(0);
+    // Half a second of the rate (8) at once; the rest a sixteenth of a second apart.
+    expect(through).toBe(8);
+    await clock.advance(130);
+    expect(through).toBe(10);
+    await clock.advance(130);
+    expect(through).toBe(12);
+  });
+
   it('honours Retry-After: nobody goes before it has passed', async () => {
     const clock = manualClock();
     const b = new RequestBudget({ clock });
