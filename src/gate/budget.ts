@@ -20,7 +20,7 @@ import { parseRetryAfter } from '../api/retry.js';
 
 export interface BudgetOptions {
   clock: Clock;
-  /** Requests per second to start with. @default 16 */
+  /** Requests per second to start with. @default 32 */
   initialRate?: number;
   /** @default 0.5 */
   minRate?: number;
@@ -66,6 +66,7 @@ export class RequestBudget implements Pacer {
   #tokens: number;
   #refilledAt: number;
   #queue: Array<{ read: boolean; grant: () => void }> = [];
+  #lastGrantWasRead = false;
   /** Cancels the pending wake-up of the queue. */
   #timer: AbortController | undefined;
   #pausedUntil = 0;
@@ -100,7 +101,7 @@ export class RequestBudget implements Pacer {
     this.#clock = opts.clock;
     this.#min = opts.minRate ?? 0.5;
     this.#max = opts.maxRate ?? 200;
-    this.#rate = Math.min(this.#max, Math.max(this.#min, opts.initialRate ?? 16));
+    this.#rate = Math.min(this.#max, Math.max(this.#min, opts.initialRate ?? 32));
     this.#initial = this.#rate;
     this.#debug = opts.debug;
     this.#lastGrowthAt = this.#clock.now();
@@ -127,12 +128,16 @@ export class RequestBudget implements Pacer {
 
   /**
    * Waits for this request's turn. Reads (polls) go before writes (submissions): a poll is only
-   * sent when a completion is due, and noticing it frees a slot for the next submission.
+   * sent when a completion is due, and noticing it frees a slot for the next submission. When
+   * both wait, they take turns (see #next).
    */
   async beforeAttempt(signal?: AbortSignal, method?: string): Promise<number> {
     signal?.throwIfAborted();
     const read = method === 'GET';
-    if (this.#queue.length === 0 && this.#takeToken()) return this.#record();
+    if (this.#queue.length === 0 && this.#takeToken()) {
+      this.#lastGrantWasRead = read;
+      return this.#record();
+    }
     this.#lastWaitAt = this.#clock.now();
     await new Promise<void>((resolve, reject) => {
       const entry = {
@@ -183,9 +188,20 @@ export class RequestBudget implements Pacer {
   }
 
   /** Serves waiting callers while tokens last, then sleeps until the next token. */
+  /**
+   * The next waiter: reads first, but when reads and writes both wait they take turns, so polls
+   * (however many are due) never starve the submissions that keep a queueing service fed.
+   */
+  #next(): { read: boolean; grant: () => void } {
+    const firstWrite = this.#lastGrantWasRead ? this.#queue.findIndex((e) => !e.read) : -1;
+    const [entry] = this.#queue.splice(firstWrite > 0 ? firstWrite : 0, 1);
+    this.#lastGrantWasRead = entry.read;
+    return entry;
+  }
+
   #pump = (): void => {
     this.#timer = undefined;
-    while (this.#queue.length > 0 && this.#takeToken()) this.#queue.shift()!.grant();
+    while (this.#queue.length > 0 && this.#takeToken()) this.#next().grant();
     if (this.#queue.length > 0) {
       this.#lastWaitAt = this.#clock.now();
       this.#schedule();

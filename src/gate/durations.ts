@@ -148,12 +148,17 @@ export class CompletionModel {
     const status = typeof record.status_code === 'string' ? record.status_code : undefined;
     const index = this.#outstanding.indexOf(t);
     const queuedAfter = Number.isFinite(this.#startLag) ? this.#startLag + QUEUED_AFTER_MS : QUEUED_AFTER_COLD_MS;
-    if (status === 'pending' && now - t.acceptedAt > queuedAfter && index >= 0 && index < this.#workers) {
+    if (status === 'pending' && now - t.acceptedAt > queuedAfter && index >= 0) {
       // FIFO: everything ahead of it holds a worker, so there are at most `index` of them.
-      this.#workersAtMost = Math.max(this.#workersAtLeast, index);
-      this.#setWorkers(Math.min(this.#workers, Math.max(this.#workersAtLeast, index)));
-      t.headSince = undefined;
+      this.#workersAtMost = Math.max(this.#workersAtLeast, Math.min(this.#workersAtMost, index));
+      if (index < this.#workers) {
+        this.#setWorkers(Math.min(this.#workers, Math.max(this.#workersAtLeast, index)));
+        t.headSince = undefined;
+      }
     }
+    // Before anything finished, one running at position i means every one ahead of it holds a
+    // worker too: at least i + 1 of them (the deep probe below finds a large service early).
+    if (status === 'running' && index >= 0 && this.#sorted.length === 0) this.#raiseWorkersAtLeast(index + 1);
     const submittedAt = typeof record.submitted_at === 'string' ? Date.parse(record.submitted_at) : NaN;
     if (status === 'running' && typeof record.updated_at === 'string') this.#noteWait(Date.parse(record.updated_at) - submittedAt);
     if (status === 'running' && t.startedAt === undefined) {
@@ -275,6 +280,9 @@ export class CompletionModel {
       const polls = t.polls;
       if (index < COLD_DENSE) return last + (COLD_GAPS_MS[polls] ?? MAX_GAP_MS);
       if (index < this.#workers) return last + (COLD_SPARSE_GAPS_MS[polls] ?? MAX_GAP_MS);
+      // One deeper in the list tells whether the service has more workers than we count yet
+      // (running) or queues it (pending): a few polls instead of learning them one round at a time.
+      if (index === Math.min(this.#outstanding.length, this.#workersAtMost, 2 * this.#workers) - 1) return last + (COLD_SPARSE_GAPS_MS[polls] ?? MAX_GAP_MS);
       return last + MAX_GAP_MS * 2;
     }
     const lag = Number.isFinite(this.#startLag) ? this.#startLag : 0;

@@ -183,6 +183,19 @@ describe('RequestBudget (one request rate for submissions and polls)', () => {
     expect(through).toBe(12);
   });
 
+  it('polls go first, but never starve submissions: when both wait they take turns', async () => {
+    const clock = manualClock();
+    const b = new RequestBudget({ clock, initialRate: 4 });
+    // The burst goes at once; then every request waits its turn.
+    for (let i = 0; i < 2; i++) await b.beforeAttempt(undefined, 'GET');
+    const order: string[] = [];
+    for (let i = 0; i < 3; i++) void b.beforeAttempt(undefined, 'POST').then(() => order.push('POST'));
+    for (let i = 0; i < 6; i++) void b.beforeAttempt(undefined, 'GET').then(() => order.push('GET'));
+    await clock.advance(2_500);
+    // The last to go was a poll: a submission next, then turn about while both wait.
+    expect(order).toEqual(['POST', 'GET', 'POST', 'GET', 'POST', 'GET', 'GET', 'GET', 'GET']);
+  });
+
   it('honours Retry-After: nobody goes before it has passed', async () => {
     const clock = manualClock();
     const b = new RequestBudget({ clock });
@@ -239,7 +252,7 @@ describe('CompletionModel (polls where completions are due)', () => {
     const tracked = Array.from({ length: 20 }, () => m.track());
     expect(m.nextPollAt(tracked[0])).toBe(300);
     expect(m.nextPollAt(tracked[5])).toBeGreaterThanOrEqual(1000);
-    expect(m.nextPollAt(tracked[15])).toBeGreaterThanOrEqual(5000);
+    expect(m.nextPollAt(tracked[18])).toBeGreaterThanOrEqual(5000);
     now = 1;
   });
 
@@ -261,6 +274,26 @@ describe('CompletionModel (polls where completions are due)', () => {
     expect(third).toBeLessThanOrEqual(now + 1500);
     // Ten ahead of it on a few workers: not before several seconds.
     expect(last).toBeGreaterThan(now + 2500);
+  });
+
+  it('before anything finished, one running twice as deep as the workers counted finds a large service at once', () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const m = new CompletionModel({ now: () => now });
+    const tracked = Array.from({ length: 48 }, () => m.track({ created_at: new Date(now).toISOString() } as never));
+    expect(m.workers).toBe(8);
+    // The 16th is looked at within a couple of seconds, however deep in the list it is…
+    const probe = tracked[15];
+    expect(m.nextPollAt(probe)).toBeLessThanOrEqual(now + 2000);
+    expect(m.nextPollAt(tracked[30])).toBeGreaterThanOrEqual(now + 5000);
+    now += 1000;
+    // …and running: at least 16 workers (and, before any queue was seen, a look further still).
+    m.observe(probe, { status_code: 'running', updated_at: new Date(now - 900).toISOString(), submitted_at: new Date(now - 1000).toISOString() } as never, false);
+    expect(m.workers).toBeGreaterThanOrEqual(16);
+    // The next probe, deeper, is pending: no more workers than its place.
+    const deeper = tracked[m.workers * 2 - 1] ?? tracked[47];
+    now += 1000;
+    m.observe(deeper, { status_code: 'pending' } as never, false);
+    expect(m.workers).toBeLessThanOrEqual(tracked.indexOf(deeper));
   });
 
   it('--interval overrides the schedule', () => {
