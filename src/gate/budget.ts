@@ -94,6 +94,9 @@ export class RequestBudget implements Pacer {
   /** The service has answered at least once. */
   #answered = false;
   #lastRead429At = -Infinity;
+  /** A slow-down on a first 429, undone if no other follows soon (and only tried once). */
+  #tentative: { rate: number; until: number } | undefined;
+  #tentativeTried = false;
   /** What the last 429 on a submission meant. */
   #lastSubmit429: 'inflight' | 'rate' | undefined;
 
@@ -275,9 +278,11 @@ export class RequestBudget implements Pacer {
       this.#consecutive429++;
       const retryAfter = parseRetryAfter(r.headers['retry-after'], now);
       if (retryAfter !== undefined) this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(retryAfter, 32_000));
-      // Without a Retry-After, 429s in a row mean the limit's window has not ended yet: wait
-      // longer each time (50 ms, 100 ms, … 1 s), for everyone.
-      else if (this.#consecutive429 > 1) this.#pausedUntil = Math.max(this.#pausedUntil, now + Math.min(1000, 50 * (this.#consecutive429 - 1)));
+      // Without a Retry-After, a first 429 holds everyone a tenth of a second (the answers to
+      // what is already on its way tell whether it was a blip or a limit; more sent meanwhile
+      // would only be refused too); 429s in a row mean the limit's window has not ended yet:
+      // wait longer each time (50 ms, 100 ms, … 1 s).
+      else this.#pausedUntil = Math.max(this.#pausedUntil, now + (this.#consecutive429 === 1 ? 100 : Math.min(1000, 50 * (this.#consecutive429 - 1))));
       // The cut follows how many recent answers were 429s: a lone one among many successes (a
       // blip) barely slows us; a limit we keep exceeding halves the rate.
       // A refusal of the first few requests, before anything was sent at pace, says nothing of a
@@ -310,7 +315,18 @@ export class RequestBudget implements Pacer {
         this.#ceilingAt = now;
         this.#lastDecreaseAt = now;
         this.#lastGrowthAt = now;
+        this.#tentative = undefined;
         this.#debug?.(`request budget: 429, rate now ${this.#rate.toFixed(1)}/s${retryAfter !== undefined ? `, pausing ${retryAfter} ms` : ''}`);
+      } else if (!this.#tentativeTried && this.#lastDecreaseAt === -Infinity && through >= 8 && sentLastSecond >= 8 && this.#firstSentAt !== undefined && now - this.#firstSentAt < ESTIMATE_WITHIN_MS) {
+        // A first 429 early in the run: go at the limit it implies until the answers tell a
+        // limit (another 429 soon: the cut above makes it stick) from a blip (a second without
+        // one: the rate comes back). Meanwhile more at the old pace would only be refused too.
+        this.#tentativeTried = true;
+        const estimate = through / ((now - this.#firstSentAt) / 1000 + 1);
+        if (estimate * FIRST_CUT < this.#rate) {
+          this.#tentative = { rate: this.#rate, until: now + 1000 };
+          this.#rate = Math.max(this.#min, estimate * FIRST_CUT);
+        }
       }
       // The next request waits one slot of the new rate (or the Retry-After).
       this.#refill(now);
@@ -319,6 +335,10 @@ export class RequestBudget implements Pacer {
       return;
     }
     if (r.status >= 200 && r.status < 300) this.#consecutive429 = 0;
+    if (this.#tentative && now >= this.#tentative.until) {
+      this.#rate = Math.max(this.#rate, this.#tentative.rate);
+      this.#tentative = undefined;
+    }
     this.#readRateHeaders(r.headers, now);
   }
 

@@ -69,6 +69,8 @@ export class CompletionModel {
   /** Some evaluation waited in a queue: the service has no more workers than seen busy at once. */
   #queueSeen = false;
   #lastCompletionAt = 0;
+  /** Before anything finished: the longest one was seen running (a floor on the durations). */
+  #runningFor = 0;
   #finished = 0;
   #draining = false;
   /** Server clock − our clock, from submissions (median of the first few). */
@@ -169,6 +171,11 @@ export class CompletionModel {
       t.startedAt = Number.isFinite(updated) && offset !== undefined ? Math.min(now, Math.max(prior, updated - offset)) : (prior + now) / 2;
     }
     t.lastStatus = status;
+    if (!terminal && this.#sorted.length === 0 && now - t.acceptedAt > this.#runningFor + 100) {
+      // Those submitted with it will hardly finish sooner: their first polls wait for this long.
+      this.#runningFor = now - t.acceptedAt;
+      this.#signal();
+    }
     if (terminal) {
       this.#finished++;
       this.#learn(t, record, now);
@@ -279,7 +286,7 @@ export class CompletionModel {
       // Nothing finished yet: the oldest few densely, the next ones sparsely, the queue not at all.
       const polls = t.polls;
       if (index < COLD_DENSE) return last + (COLD_GAPS_MS[polls] ?? MAX_GAP_MS);
-      if (index < this.#workers) return last + (COLD_SPARSE_GAPS_MS[polls] ?? MAX_GAP_MS);
+      if (index < this.#workers) return Math.max(last + (COLD_SPARSE_GAPS_MS[polls] ?? MAX_GAP_MS), t.acceptedAt + this.#runningFor);
       // One deeper in the list tells whether the service has more workers than we count yet
       // (running) or queues it (pending): a few polls instead of learning them one round at a time.
       if (index === Math.min(this.#outstanding.length, this.#workersAtMost, 2 * this.#workers) - 1) return last + (COLD_SPARSE_GAPS_MS[polls] ?? MAX_GAP_MS);
