@@ -113,8 +113,14 @@ export class EvaluationEngine {
       }),
     );
     if (this.#closed) return;
-    const remaining = startedAt + evalTimeMs - Date.now();
-    this.#later(remaining, () => this.#finish(evaluation, outcome, startedAt));
+    // A timer may fire a millisecond before Date.now() says it is due: never finish sooner than
+    // the evaluation time (clients and tests rely on it).
+    const due = startedAt + evalTimeMs;
+    const finishWhenDue = () => {
+      if (Date.now() < due) this.#later(due - Date.now(), finishWhenDue);
+      else this.#finish(evaluation, outcome, startedAt);
+    };
+    this.#later(due - Date.now(), finishWhenDue);
   }
 
   async #judge(evaluation: StoredEvaluation, media: PreparedMedia): Promise<Outcome> {
