@@ -127,7 +127,9 @@ export const EDGE_MIN_COUNT = 20;
  */
 export const EDGE_WIDTH_QUANTILE = 0.1;
 
-const REBLUR_KERNEL = gaussianKernel(EDGE_REBLUR_SIGMA, 3);
+/** Three sigmas of the re-blur; the convolutions below are written out for its 7 taps. */
+const REBLUR_RADIUS = 3;
+const REBLUR_KERNEL = gaussianKernel(EDGE_REBLUR_SIGMA, REBLUR_RADIUS);
 
 function gaussianKernel(sigma: number, radius: number): Float32Array {
   const k = new Float32Array(2 * radius + 1);
@@ -169,55 +171,79 @@ export function edgeStats(grey: GreyImage, options: { skipBlockGrid?: boolean } 
   const tmp = new Float32Array(side * side);
   const blur = new Float32Array(side * side);
   const mag = new Float32Array(side * side);
-  const dir = new Uint8Array(side * side);
-  const mags: number[][] = [[], [], [], []];
-  const widths: number[][] = [[], [], [], []];
+  // Gradients, maxima and the re-blurred copy are read one pixel around the tile at most: only
+  // that square is computed (the margin is there so no value needs clamping at the tile's edge).
+  const lo = margin - 1;
+  const hi = margin + EDGE_TILE + 1;
+  const found = [new EdgeSamples(), new EdgeSamples(), new EdgeSamples(), new EdgeSamples()];
   const offsets = [1, side + 1, side, side - 1];
+  const skipGrid = options.skipBlockGrid === true;
   for (const [ox, oy] of origins) {
     copyTile(grey, ox - margin, oy - margin, side, src);
-    convolveRows(src, tmp, side, REBLUR_KERNEL);
-    convolveColumns(tmp, blur, side, REBLUR_KERNEL);
-    for (let y = 1; y < side - 1; y++) {
-      for (let x = 1; x < side - 1; x++) {
+    blurRows(src, tmp, side, lo - radius, hi + radius, lo, hi);
+    blurColumns(tmp, blur, side, lo, hi);
+    for (let y = lo; y < hi; y++) {
+      for (let x = lo; x < hi; x++) {
         const i = y * side + x;
         const gx = (src[i + 1] - src[i - 1]) / 2;
         const gy = (src[i + side] - src[i - side]) / 2;
         mag[i] = Math.sqrt(gx * gx + gy * gy);
-        dir[i] = directionBin(gx, gy);
       }
     }
     for (let y = margin; y < margin + EDGE_TILE; y++) {
       // In a JPEG, the 8 px block boundaries carry steps of their own: crisp edges that are
       // compression, not focus. They are left out when the image shows blocks at all.
-      if (options.skipBlockGrid && onBlockGrid(oy - margin + y)) continue;
+      if (skipGrid && onBlockGrid(oy - margin + y)) continue;
       for (let x = margin; x < margin + EDGE_TILE; x++) {
-        if (options.skipBlockGrid && onBlockGrid(ox - margin + x)) continue;
         const i = y * side + x;
         const m = mag[i];
         if (m < EDGE_MIN_GRADIENT) continue;
-        const d = dir[i];
+        if (skipGrid && onBlockGrid(ox - margin + x)) continue;
+        const d = directionBin((src[i + 1] - src[i - 1]) / 2, (src[i + side] - src[i - side]) / 2);
         const o = offsets[d];
         if (m < mag[i + o] || m < mag[i - o]) continue;
         const bx = (blur[i + 1] - blur[i - 1]) / 2;
         const by = (blur[i + side] - blur[i - side]) / 2;
         const ratio = m / Math.max(Math.sqrt(bx * bx + by * by), 1e-6);
-        mags[d].push(m);
-        widths[d].push(ratio > 1.0001 ? Math.min(50, EDGE_REBLUR_SIGMA / Math.sqrt(ratio * ratio - 1)) : 50);
+        found[d].push(m, ratio > 1.0001 ? Math.min(50, EDGE_REBLUR_SIGMA / Math.sqrt(ratio * ratio - 1)) : 50);
       }
     }
   }
   let edges = 0;
-  const byDirection = mags.map((m, d) => {
-    if (m.length < EDGE_MIN_COUNT) return null;
-    const floor = EDGE_STRONG_SHARE * quantile([...m].sort((a, b) => a - b), 0.99);
-    const strong = widths[d].filter((_, k) => m[k] >= floor).sort((a, b) => a - b);
-    if (strong.length < EDGE_MIN_COUNT) return null;
-    edges += strong.length;
-    return quantile(strong, EDGE_WIDTH_QUANTILE);
+  const byDirection = found.map((f) => {
+    if (f.count < EDGE_MIN_COUNT) return null;
+    const mags = f.mags.slice(0, f.count);
+    const floor = EDGE_STRONG_SHARE * quantile(mags.sort(), 0.99);
+    const strong = new Float64Array(f.count);
+    let n = 0;
+    for (let k = 0; k < f.count; k++) if (f.mags[k] >= floor) strong[n++] = f.widths[k];
+    if (n < EDGE_MIN_COUNT) return null;
+    edges += n;
+    return quantile(strong.subarray(0, n).sort(), EDGE_WIDTH_QUANTILE);
   });
   const measured = byDirection.filter((w): w is number => w !== null).sort((a, b) => b - a);
   const width = measured.length ? (measured[1] ?? measured[0]) : Infinity;
   return { width, byDirection, edges, tilesMeasured: origins.length };
+}
+
+/** Gradient maxima of one direction: magnitude and width, in typed arrays that grow as needed. */
+class EdgeSamples {
+  mags = new Float32Array(4096);
+  widths = new Float64Array(4096);
+  count = 0;
+
+  push(mag: number, width: number): void {
+    if (this.count === this.mags.length) {
+      const mags = new Float32Array(this.count * 2);
+      mags.set(this.mags);
+      this.mags = mags;
+      const widths = new Float64Array(this.count * 2);
+      widths.set(this.widths);
+      this.widths = widths;
+    }
+    this.mags[this.count] = mag;
+    this.widths[this.count++] = width;
+  }
 }
 
 const TAN_22_5 = Math.SQRT2 - 1;
@@ -237,34 +263,26 @@ function onBlockGrid(coordinate: number): boolean {
   return r === 7 || r === 0;
 }
 
-function convolveRows(src: Float32Array, dst: Float32Array, side: number, k: Float32Array): void {
-  const r = (k.length - 1) / 2;
-  for (let y = 0; y < side; y++) {
-    const row = y * side;
-    for (let x = 0; x < side; x++) {
-      let s = 0;
-      if (x >= r && x < side - r) {
-        for (let j = -r; j <= r; j++) s += k[j + r] * src[row + x + j];
-      } else {
-        for (let j = -r; j <= r; j++) s += k[j + r] * src[row + Math.min(side - 1, Math.max(0, x + j))];
-      }
-      dst[row + x] = s;
+// The re-blur, separable, written out for the 7-tap kernel (radius 3), summed left to right.
+const [K0, K1, K2, K3, K4, K5, K6] = REBLUR_KERNEL;
+
+/** Re-blurs rows [y0, y1) along x, for columns [x0, x1) (which must stay 3 px inside the tile). */
+function blurRows(src: Float32Array, dst: Float32Array, side: number, y0: number, y1: number, x0: number, x1: number): void {
+  for (let y = y0; y < y1; y++) {
+    for (let i = y * side + x0, end = y * side + x1; i < end; i++) {
+      dst[i] = K0 * src[i - 3] + K1 * src[i - 2] + K2 * src[i - 1] + K3 * src[i] + K4 * src[i + 1] + K5 * src[i + 2] + K6 * src[i + 3];
     }
   }
 }
 
-function convolveColumns(src: Float32Array, dst: Float32Array, side: number, k: Float32Array): void {
-  const r = (k.length - 1) / 2;
-  for (let y = 0; y < side; y++) {
-    const inside = y >= r && y < side - r;
-    for (let x = 0; x < side; x++) {
-      let s = 0;
-      if (inside) {
-        for (let j = -r; j <= r; j++) s += k[j + r] * src[(y + j) * side + x];
-      } else {
-        for (let j = -r; j <= r; j++) s += k[j + r] * src[Math.min(side - 1, Math.max(0, y + j)) * side + x];
-      }
-      dst[y * side + x] = s;
+/** Re-blurs the square [lo, hi)² along y (rows lo − 3 to hi + 3 of `src` must be filled). */
+function blurColumns(src: Float32Array, dst: Float32Array, side: number, lo: number, hi: number): void {
+  const s1 = side;
+  const s2 = 2 * side;
+  const s3 = 3 * side;
+  for (let y = lo; y < hi; y++) {
+    for (let i = y * side + lo, end = y * side + hi; i < end; i++) {
+      dst[i] = K0 * src[i - s3] + K1 * src[i - s2] + K2 * src[i - s1] + K3 * src[i] + K4 * src[i + s1] + K5 * src[i + s2] + K6 * src[i + s3];
     }
   }
 }
@@ -323,6 +341,11 @@ export function bandStats(grey: GreyImage): BandStats {
   // Median of |finest coefficient| from a histogram (1/8 grey level bins up to 64): no sort.
   const bins = new Uint32Array(MAD_BINS);
   const tiles: Array<{ activity: number; e1: number[]; e2: number[]; noise: number }> = [];
+  // Each level is computed only as far as the next one reads it (the tile, plus 8 px for the
+  // third level's reach, plus 4 px more for the second's), and only across the tile's own
+  // lines: a transform along rows never mixes rows. No value inside needs clamping.
+  const t0 = margin;
+  const t1 = margin + BAND_TILE;
   for (const [ox, oy] of origins) {
     copyTile(grey, ox - margin, oy - margin, side, c0);
     const e1: number[] = [];
@@ -330,15 +353,19 @@ export function bandStats(grey: GreyImage): BandStats {
     let activity = 0;
     let noise = Infinity;
     for (const horizontal of [true, false]) {
-      atrous(c0, c1, side, 1, horizontal);
-      atrous(c1, c2, side, 2, horizontal);
-      atrous(c2, c3, side, 4, horizontal);
+      const level = (src: Float32Array, dst: Float32Array, step: number, reach: number) =>
+        horizontal
+          ? atrous(src, dst, side, step, t0, t1, t0 - reach, t1 + reach)
+          : atrous(src, dst, side, step * side, t0 - reach, t1 + reach, t0, t1);
+      level(c0, c1, 1, 12);
+      level(c1, c2, 2, 8);
+      level(c2, c3, 4, 0);
       let s1 = 0;
       let s2 = 0;
       let s3 = 0;
       bins.fill(0);
-      for (let y = margin; y < margin + BAND_TILE; y++) {
-        for (let x = margin; x < margin + BAND_TILE; x++) {
+      for (let y = t0; y < t1; y++) {
+        for (let x = t0; x < t1; x++) {
           const i = y * side + x;
           const w1 = c0[i] - c1[i];
           const w2 = c1[i] - c2[i];
@@ -371,25 +398,17 @@ export function bandStats(grey: GreyImage): BandStats {
   };
 }
 
-/** One level of the à trous transform along rows or columns: B3 spline [1 4 6 4 1]/16, holes `step`. */
-function atrous(src: Float32Array, dst: Float32Array, side: number, step: number, horizontal: boolean): void {
-  const stride = horizontal ? 1 : side;
-  const across = horizontal ? side : 1;
-  const d1 = step * stride;
-  const d2 = 2 * step * stride;
-  const lo = 2 * step;
-  const hi = side - 2 * step;
-  for (let line = 0; line < side; line++) {
-    const start = line * across;
-    for (let pos = 0; pos < side; pos++) {
-      const i = start + pos * stride;
-      if (pos >= lo && pos < hi) {
-        dst[i] = (src[i - d2] + 4 * src[i - d1] + 6 * src[i] + 4 * src[i + d1] + src[i + d2]) / 16;
-      } else {
-        // Edges of the tile (inside the margin, never measured): clamp.
-        const at = (k: number) => src[start + Math.min(side - 1, Math.max(0, pos + k * step)) * stride];
-        dst[i] = (at(-2) + 4 * at(-1) + 6 * src[i] + 4 * at(1) + at(2)) / 16;
-      }
+/**
+ * One level of the à trous transform, B3 spline [1 4 6 4 1]/16 with holes: `hole` is the step
+ * between taps in the array (the level's step, times the row length for columns). Fills rows
+ * [y0, y1) × columns [x0, x1) of `dst`, row by row; the caller keeps every tap inside the tile.
+ */
+function atrous(src: Float32Array, dst: Float32Array, side: number, hole: number, y0: number, y1: number, x0: number, x1: number): void {
+  const d1 = hole;
+  const d2 = 2 * hole;
+  for (let y = y0; y < y1; y++) {
+    for (let i = y * side + x0, end = y * side + x1; i < end; i++) {
+      dst[i] = (src[i - d2] + 4 * src[i - d1] + 6 * src[i] + 4 * src[i + d1] + src[i + d2]) / 16;
     }
   }
 }

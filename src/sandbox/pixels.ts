@@ -38,6 +38,12 @@ const DECODE_TIMEOUT_SECONDS = 30;
  */
 const JPEG_GRID_VISIBLE = 1.08;
 
+/**
+ * Formats libvips decodes in full whatever size is asked for: decoded once, in colour, and both
+ * copies are taken from those pixels (decoding twice cost a PNG twice as much).
+ */
+const DECODED_WHOLE = new Set(['png', 'gif', 'tiff']);
+
 /** Formats that are pixels to begin with; anything else (svg, pdf) had to be rasterised. */
 const RASTER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'avif', 'heif', 'tiff', 'jp2', 'jxl']);
 
@@ -158,21 +164,27 @@ async function decode(sharp: SharpFactory, input: Buffer | string, failOn: 'warn
     .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
     .autoOrient()
     // Transparent areas are judged as they are usually shown: on white.
-    .flatten({ background: '#ffffff' });
+    .flatten({ background: '#ffffff' })
+    .resize({ width: ANALYSIS_MAX_SIDE, height: ANALYSIS_MAX_SIDE, fit: 'inside', withoutEnlargement: true });
   // Luma at full size (up to ANALYSIS_MAX_SIDE), one byte per pixel, for everything but colour;
   // colour from a small copy. The decoded pixels are dropped once measured.
-  const grey = await base
-    .clone()
-    .resize({ width: ANALYSIS_MAX_SIDE, height: ANALYSIS_MAX_SIDE, fit: 'inside', withoutEnlargement: true })
-    .toColourspace('b-w')
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-  const colour = await base
-    .clone()
-    .resize({ width: COLOUR_SAMPLE_SIDE, height: COLOUR_SAMPLE_SIDE, fit: 'fill' })
-    .toColourspace('srgb')
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
+  const colourCopy = (from: Sharp) =>
+    from.resize({ width: COLOUR_SAMPLE_SIDE, height: COLOUR_SAMPLE_SIDE, fit: 'fill' }).toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  let grey: { data: Buffer; info: { width: number; height: number; channels: number } };
+  let colour: typeof grey;
+  if (DECODED_WHOLE.has(String(metadata.format)) && metadata.depth === 'uchar') {
+    // Decoded once, in colour; luma and the small copy are taken from those pixels (the same
+    // values as from the file: these formats have no cheaper reduced-size decode). 16-bit
+    // images take the two passes, so their luma is not rounded to 8 bits before conversion.
+    const full = await base.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const raw = { raw: { width: full.info.width, height: full.info.height, channels: full.info.channels } } as const;
+    grey = await sharp(full.data, raw).toColourspace('b-w').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    colour = await colourCopy(sharp(full.data, raw));
+  } else {
+    // JPEG and WebP decode a small copy cheaply (shrink-on-load): two passes cost less.
+    grey = await base.clone().toColourspace('b-w').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    colour = await colourCopy(sharp(input, options).timeout({ seconds: DECODE_TIMEOUT_SECONDS }).autoOrient().flatten({ background: '#ffffff' }));
+  }
   if (grey.info.channels !== 1) throw new Error(`unexpected ${grey.info.channels}-channel luma`);
   return {
     meta: {
