@@ -75,7 +75,17 @@ function writeCanonical(value: unknown, write: (s: string) => void): void {
         writeCanonical((value as Record<string, unknown>)[k], write);
       });
     write('}');
+  } else if (typeof value === 'string' && value.length > LONG_STRING && JSON_PLAIN.test(value)) {
+    // A multi-megabyte data: URI: the same bytes as JSON.stringify would give, without a copy.
+    write('"');
+    for (let i = 0; i < value.length; i += LONG_STRING) write(value.slice(i, i + LONG_STRING));
+    write('"');
   } else {
     write(JSON.stringify(value) ?? 'null');
   }
 }
+
+/** Strings longer than this are hashed in slices of this size. */
+const LONG_STRING = 1 << 20;
+/** Printable ASCII other than `"` and `\`: JSON writes it between quotes unchanged. */
+const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
