@@ -7,7 +7,8 @@ import type { Clock } from '../../src/clock.js';
 import { AssetCache } from '../../src/images/asset-cache.js';
 import { classifyImage } from '../../src/images/classify.js';
 import { resolveImageForSubmit } from '../../src/images/resolve.js';
-import { FakeApi } from '../helpers/fake-api.js';
+import type { FakeApi } from '../helpers/fake-api.js';
+import { useFakeApi } from '../helpers/use-fake-api.js';
 import { makeTempDir, tinyImage } from '../images/helpers.js';
 
 // The same flow against the project's shared stateful fake API, which checks the request shapes
@@ -26,14 +27,13 @@ beforeAll(async () => {
   webp = await tinyImage('webp');
   webpPath = path.join(dir, 'render.webp');
   await writeFile(webpPath, webp);
-  api = await FakeApi.start();
 });
 afterAll(async () => {
-  await api.close();
   await cleanup();
 });
+const fake = useFakeApi();
 beforeEach(() => {
-  api.reset();
+  api = fake.api;
   client = new RunflowClient({ baseUrl: api.url, apiKey: 'test-key', userAgent: 'runflow-eval/test', clock: instantClock });
 });
 afterEach(() => client.close());

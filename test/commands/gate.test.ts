@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApi } from '../helpers/fake-api.js';
 import { memoryIO } from '../helpers/memory-io.js';
 import { runCli, tempDir } from '../helpers/run-cli.js';
+import { useFakeApi } from '../helpers/use-fake-api.js';
 
-const KEY = 'test-key';
 let api: FakeApi;
 let env: Record<string, string>;
 let dir: string;
@@ -22,21 +22,17 @@ function outcomeByUrl(body: { generated_image_url: string }) {
   return { overall_passed: true, weighted_pass_rate: 0.9, durationMs: 200 };
 }
 
+const fake = useFakeApi();
 beforeAll(async () => {
-  api = await FakeApi.start();
   dir = tempDir('rfe-gate-');
   for (const [name, color] of [['a.png', '#ff0000'], ['b.png', '#00ff00'], ['c.png', '#0000ff']] as const) {
     await sharp({ create: { width: 32, height: 32, channels: 3, background: color } }).png().toFile(path.join(dir, name));
   }
   fs.writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
 });
-afterAll(async () => {
-  await api.close();
-});
 beforeEach(() => {
-  api.reset();
+  ({ api, env } = fake);
   api.setOutcome((body) => outcomeByUrl(body));
-  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir(), RUNFLOW_CACHE_DIR: tempDir() };
 });
 
 const url = (name: string) => `https://img.example.com/${name}.png`;
