@@ -30,6 +30,7 @@ const { scaleFigures } = await import('./figures/scale.mjs');
 const { startupFigures } = await import('./figures/startup.mjs');
 const { uploadFigures } = await import('./figures/upload.mjs');
 const { waitFigures } = await import('./figures/wait-latency.mjs');
+const { recordFigures, rerunFigures } = await import('./figures/cache.mjs');
 
 /** Full: a few minutes on a 2-core machine. Quick (CI): under a minute, every row still printed. */
 const PLANS = {
@@ -50,6 +51,8 @@ const PLANS = {
     flowFaultImages: 200,
     photos: 30,
     photoRuns: 3,
+    record: { cold: 200, warm: 100_000, writes: 5000 },
+    rerunImages: 1000,
   },
   quick: {
     startupRuns: 7,
@@ -68,10 +71,12 @@ const PLANS = {
     flowFaultImages: 60,
     photos: 30,
     photoRuns: 1,
+    record: { cold: 40, warm: 20_000, writes: 500 },
+    rerunImages: 100,
   },
 };
 
-const FIGURE_GROUPS = ['startup', 'get', 'makespan', 'flow', 'wait', 'upload', 'scale', 'judges'];
+const FIGURE_GROUPS = ['startup', 'get', 'makespan', 'flow', 'wait', 'upload', 'scale', 'judges', 'cache'];
 
 function usage() {
   return `usage: npm run bench -- [--quick] [--json [FILE]] [--only ${FIGURE_GROUPS.join(',')}] [--strict] [--cli PATH]
@@ -125,20 +130,22 @@ async function main() {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const env = childEnv({ RUNFLOW_CONFIG_DIR: join(workDir, 'config') });
+  // Each CLI run gets its own cache folder under this one (lib/proc.mjs runCli).
+  const env = childEnv({ RUNFLOW_CONFIG_DIR: join(workDir, 'config'), RUNFLOW_CACHE_DIR: join(workDir, 'cache') });
   const figures = [];
   const want = (group) => args.only.includes(group);
   try {
     log(`${mode} run on ${cpus().length} cores, node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}; measuring ${CLI}`);
     let images = [];
     const imageDir = join(workDir, 'images');
-    if (want('makespan') || want('scale') || want('flow') || want('judges')) {
+    if (want('makespan') || want('scale') || want('flow') || want('judges') || want('cache')) {
       const flowCount = Math.max(plan.flowDocumentedImages, plan.flowBurstImages, plan.flowFaultImages);
       const count = Math.max(
         want('makespan') ? plan.makespanImages : 0,
         want('scale') ? plan.manyImages : 0,
         want('flow') ? flowCount : 0,
         want('judges') ? plan.photos : 0,
+        want('cache') ? plan.rerunImages : 0,
       );
       log(`making ${count} distinct 600×600 PNGs`);
       images = await writeImageSet(imageDir, count);
@@ -193,6 +200,11 @@ async function main() {
       await mkdir(baselineDir, { recursive: true });
       for (const file of images.slice(0, plan.photos)) await writeFile(join(baselineDir, file.split('/').pop()), await readFile(file));
       figures.push(...(await judgeFigures({ runs: plan.photoRuns, env, photoDir, baselineDir, n: plan.photos })));
+    }
+    if (want('cache')) {
+      log(`cache: the submission record at 100,000 entries; a gate of ${plan.rerunImages} images, then its rerun`);
+      figures.push(...(await recordFigures({ ops: plan.record, workDir })));
+      figures.push(...(await rerunFigures({ env, images: images.slice(0, plan.rerunImages), imageDir, workDir })));
     }
   } finally {
     process.off('SIGINT', onSignal);

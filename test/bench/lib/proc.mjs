@@ -92,9 +92,17 @@ export async function runProcess(command, args, opts = {}) {
   return { ms, endedAt, code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), peakRssBytes };
 }
 
-/** The built CLI with `args`, as `runflow-eval ...` would run it. */
+let cliRuns = 0;
+
+/**
+ * The built CLI with `args`, as `runflow-eval ...` would run it. Each run gets a folder of its own
+ * under RUNFLOW_CACHE_DIR, so no figure reuses another run's recorded evaluations (a sandbox may
+ * get a port an earlier one had); `shareCache` keeps the folder given, for the rerun figure.
+ */
 export function runCli(args, opts = {}) {
-  return runProcess(process.execPath, [CLI, ...args], opts);
+  const cache = opts.env?.RUNFLOW_CACHE_DIR;
+  const env = cache && !opts.shareCache ? { ...opts.env, RUNFLOW_CACHE_DIR: join(cache, `run-${++cliRuns}`) } : opts.env;
+  return runProcess(process.execPath, [CLI, ...args], { ...opts, env });
 }
 
 /** Fails early with a useful message when `npm run build` has not been run. */

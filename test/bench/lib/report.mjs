@@ -6,7 +6,7 @@
  * @typedef {{
  *   id: string,
  *   figure: string,
- *   unit: 'ms' | 's' | 'MB' | 'MB/s' | 'count',
+ *   unit: 'ms' | 's' | 'MB' | 'MB/s' | 'ops/s' | 'count',
  *   value: number,
  *   baseline: number | null,
  *   baselineLabel: string,
@@ -30,6 +30,8 @@ function fmt(value, unit) {
       return `${value.toFixed(1)} MB`;
     case 'MB/s':
       return `${value.toFixed(0)} MB/s`;
+    case 'ops/s':
+      return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ops/s`;
     default:
       return Number.isInteger(value) ? String(value) : value.toFixed(2);
   }
