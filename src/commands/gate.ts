@@ -8,7 +8,7 @@ import { SANDBOX_IDS_HINT, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { buildComparedReport } from '../gate/baseline.js';
 import { loadBaseline, type BaselineFlags } from '../gate/baseline-file.js';
-import { parseRepeatFlags, type RepeatFlags, type RepeatOptions } from '../gate/repeats.js';
+import { parseRepeatFlags, runKeySuffixes, type RepeatFlags, type RepeatOptions } from '../gate/repeats.js';
 import { invalidMediaResult, withClientRef } from '../gate/decide.js';
 import { mergeReports } from '../gate/merge.js';
 import { prepareReportTargets, writeReports, type ReportTargets } from '../gate/outputs.js';
@@ -246,7 +246,7 @@ async function spendOf(ctx: Context, planned: PlannedInput[], flags: GateFlags, 
   const record = cacheDir === undefined ? undefined : new SubmissionRecord(cacheDir, settings);
   // Whatever way the command ends (Ctrl-C included), what was submitted is recorded first.
   if (record) ctx.onDispose(() => record.flush());
-  return { record, cacheDir, spend: await planSpend(planned, { record, resubmit: flags.resubmit, keys: gateKeys(flags, planned), evaluationsPerInput: () => repeat.runs }) };
+  return { record, cacheDir, spend: await planSpend(planned, { record, resubmit: flags.resubmit, keys: gateKeys(flags, planned), keySuffixes: () => runKeySuffixes(repeat.runs) }) };
 }
 
 async function runDryRun(ctx: Context, planned: PlannedInput[], flags: GateFlags, repeat: RepeatOptions): Promise<number> {

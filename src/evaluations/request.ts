@@ -204,6 +204,18 @@ function keysFor(contentKey: string, opts: KeyOptions) {
  * holds (they cost nothing) for --dry-run, --max-cost and the balance check.
  */
 export async function offlineKeys(prepared: PreparedSubmission, opts: KeyOptions = {}): Promise<{ idempotencyKey: string; contentKey: string }> {
+  return (await offlineKeySet(prepared, [opts.keySuffix ?? ''], opts))[0]!;
+}
+
+/**
+ * The keys of several submissions of one input that differ only by their key suffix (the runs of
+ * `--runs N`: `''`, `-run2`, …), hashing its files once.
+ */
+export async function offlineKeySet(
+  prepared: PreparedSubmission,
+  suffixes: readonly string[],
+  opts: Omit<KeyOptions, 'keySuffix'> = {},
+): Promise<Array<{ idempotencyKey: string; contentKey: string }>> {
   const hashOf = async (input: ImageInput): Promise<string | undefined> => {
     if (input.kind === 'file') return hashFile(input.absPath);
     if (input.kind === 'data') return hashBytes(decodeDataUri(input.uri).bytes);
@@ -221,7 +233,7 @@ export async function offlineKeys(prepared: PreparedSubmission, opts: KeyOptions
   }
   const body = bodyFor(prepared.spec, urlOf(prepared.image), refs);
   const contentKey = idempotencyKeyFor(body, { image: await hashOf(prepared.image), refs: refHashes });
-  return keysFor(contentKey, opts);
+  return suffixes.map((keySuffix) => keysFor(contentKey, { ...opts, keySuffix: keySuffix || undefined }));
 }
 
 export interface ReuseOptions {

@@ -29,6 +29,11 @@ export function runKeySuffix(k: number): string {
   return k > 1 ? `-run${k}` : '';
 }
 
+/** The key suffixes of all N runs, in run order (`''`, `-run2`, … `-run<N>`). */
+export function runKeySuffixes(runs: number): string[] {
+  return Array.from({ length: Math.max(1, runs) }, (_, i) => runKeySuffix(i + 1));
+}
+
 /**
  * Whether an image earns its further runs under --runs-within: its first run has a score within
  * `margin` of the threshold. A first run without a score (failed, pending) earns none.
@@ -56,7 +61,9 @@ export function aggregateScores(scores: readonly number[], how: Aggregate): numb
 }
 
 function summaryOf(r: GateResult): RunSummary {
-  return { evaluation_id: r.evaluation_id, status_code: r.status_code, overall_passed: r.overall_passed, weighted_pass_rate: r.weighted_pass_rate, cost: r.cost };
+  const run: RunSummary = { evaluation_id: r.evaluation_id, status_code: r.status_code, overall_passed: r.overall_passed, weighted_pass_rate: r.weighted_pass_rate, cost: r.cost };
+  if (r.reused === true) run.reused = true;
+  return run;
 }
 
 const scoreOf = (r: GateResult): number | null => (typeof r.weighted_pass_rate === 'number' && Number.isFinite(r.weighted_pass_rate) ? r.weighted_pass_rate : null);
@@ -81,6 +88,10 @@ export function aggregateRuns(runs: ReadonlyArray<{ result: GateResult; exitCode
     const out: GateResult = { ...r, cost: sumDecimals(results.map((x) => x.cost)) };
     delete out.previous_ids;
     if (previousIds.length) out.previous_ids = previousIds;
+    // Reused (nothing billed for it this time) only when every run was read back from the record;
+    // each run says for itself in runs[].
+    delete out.reused;
+    if (results.every((x) => x.reused === true)) out.reused = true;
     out.runs = results.map(summaryOf);
     return out;
   };

@@ -1,7 +1,7 @@
 import type { Balance } from '../api/billing.js';
 import type { SubmissionRecord } from '../cache/submission-record.js';
 import { compareDecimals, multiplyDecimal } from '../util/money.js';
-import { offlineKeys, type KeyOptions } from '../evaluations/request.js';
+import { offlineKeySet, type KeyOptions } from '../evaluations/request.js';
 import type { PlannedInput } from './run.js';
 
 /**
@@ -12,7 +12,7 @@ import type { PlannedInput } from './run.js';
 export interface SpendPlan {
   /** Evaluations this run will create (and pay for). */
   newEvaluations: number;
-  /** Submissions the record already holds: read back, not paid again. */
+  /** Evaluations the record already holds: read back, not paid again. */
   reused: number;
 }
 
@@ -20,34 +20,33 @@ export interface SpendPlan {
 const KEY_CONCURRENCY = 8;
 
 /**
- * Counts the new evaluations a gate will create. Extension point: repeats (`--runs N`) multiply
- * what each submitted input can create; pass `evaluationsPerInput` to count the most runs.
+ * Counts the evaluations a gate will create. Each submitted input can create one evaluation per
+ * key suffix `keySuffixes(p)` gives (default one, unsuffixed; with `--runs N` the N run keys
+ * `''`, `-run2`, … `-run<N>`), and each of those keys is looked up in the record on its own: a
+ * rerun with more runs than the recorded one reads back exactly the runs recorded and pays only
+ * for the missing ones, as the gate itself then does (run.ts looks each run's key up).
  */
 export async function planSpend(
   planned: readonly PlannedInput[],
-  opts: { record?: SubmissionRecord; resubmit?: boolean; keys?: KeyOptions; evaluationsPerInput?: (p: PlannedInput) => number } = {},
+  opts: { record?: SubmissionRecord; resubmit?: boolean; keys?: KeyOptions; keySuffixes?: (p: PlannedInput) => readonly string[] } = {},
 ): Promise<SpendPlan> {
   const submits = planned.filter((p) => p.input.kind === 'submit' && p.prepared);
-  const perInput = opts.evaluationsPerInput ?? (() => 1);
+  const suffixesOf = opts.keySuffixes ?? (() => ['']);
   const record = opts.resubmit ? undefined : opts.record;
   let newEvaluations = 0;
   let reused = 0;
   let next = 0;
   const worker = async () => {
     while (next < submits.length) {
-      const p = submits[next++];
-      const count = perInput(p);
+      const p = submits[next++]!;
+      const suffixes = suffixesOf(p);
       if (!record) {
-        newEvaluations += count;
+        newEvaluations += suffixes.length;
         continue;
       }
-      const keys = await offlineKeys(p.prepared!, opts.keys);
-      const found = await record.get(keys);
-      if (found) {
-        reused += 1;
-        newEvaluations += count - 1;
-      } else {
-        newEvaluations += count;
+      for (const keys of await offlineKeySet(p.prepared!, suffixes, opts.keys)) {
+        if (await record.get(keys)) reused += 1;
+        else newEvaluations += 1;
       }
     }
   };

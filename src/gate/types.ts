@@ -41,6 +41,8 @@ export interface RunSummary {
   overall_passed: boolean | null;
   weighted_pass_rate: number | null;
   cost: string | null;
+  /** True when this run was read back from the submission record (not billed again). Absent otherwise. */
+  reused?: boolean;
 }
 
 /** The baseline side of one result (SPEC §5). */

@@ -129,6 +129,57 @@ describe('gate --runs', () => {
     expect(ids(again.stdout)).toEqual(ids(first.stdout));
   });
 
+  it('each run is looked up in the record on its own: a rerun with more runs pays only for the runs missing', async () => {
+    const base = ['gate', url('a'), url('b'), '--task-type', 't'];
+    const first = await runCli([...base, '--runs', '2', '--json'], env);
+    expect(first.code).toBe(0);
+    expect(api.evaluations.size).toBe(4);
+    // Only the record can spare a payment now: the service has forgotten every key.
+    api.forgetIdempotencyKeys();
+    const posted = () => api.find('POST', '/v1/evaluations').length;
+    const postsBefore = posted();
+
+    // Runs 1 and 2 are recorded for both images; run 3 is new: 2 evaluations at 0.4.
+    const dry = await runCli([...base, '--runs', '3', '--dry-run', '--json'], env);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dry_run: true, evaluations: 2, reused: 4, total: '0.800000', covered: true });
+    const human = await runCli([...base, '--runs', '3', '--dry-run'], env);
+    expect(human.stdout).toContain('2 evaluations to submit (at most 3 runs per image), 4 already evaluated');
+
+    // --max-cost and the balance check count the same two (counting 2 per image would be refused by both).
+    api.options.balance = '0.80';
+    const r = await runCli([...base, '--runs', '3', '--max-cost', '0.8', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(posted() - postsBefore).toBe(2);
+    const newKeys = api.find('POST', '/v1/evaluations').slice(postsBefore).map((q) => q.headers['idempotency-key']);
+    expect(newKeys.every((k) => /-run3$/.test(String(k)))).toBe(true);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.counts.reused).toBe(0);
+    for (const res of doc.results) {
+      expect(res.reused).toBeUndefined();
+      expect(res.runs.map((x: { reused?: boolean }) => x.reused === true)).toEqual([true, true, false]);
+    }
+    const firstIds = JSON.parse(first.stdout).results.flatMap((x: { runs: Array<{ evaluation_id: string }> }) => x.runs.map((y) => y.evaluation_id));
+    for (const id of firstIds) expect(doc.results.flatMap((x: { runs: Array<{ evaluation_id: string }> }) => x.runs.map((y) => y.evaluation_id))).toContain(id);
+
+    // A balance below one run refuses when a run is missing, naming the count of runs missing.
+    api.forgetIdempotencyKeys();
+    api.options.balance = '0.30';
+    const short = await runCli(['gate', url('a'), url('c'), '--task-type', 't', '--runs', '3'], env);
+    expect(short.code).toBe(4);
+    expect(short.stderr).toMatch(/needed for 3 new evaluations/);
+
+    // Everything recorded: nothing new, no balance needed, every image reused.
+    const again = await runCli([...base, '--runs', '3', '--json'], env);
+    expect(again.code).toBe(0);
+    expect(posted() - postsBefore).toBe(2);
+    const last = JSON.parse(again.stdout);
+    expect(last.counts.reused).toBe(2);
+    expect(last.results.map((x: { reused?: boolean }) => x.reused)).toEqual([true, true]);
+    const none = await runCli([...base, '--runs', '3', '--dry-run', '--json'], env);
+    expect(JSON.parse(none.stdout)).toMatchObject({ evaluations: 0, reused: 6, total: '0.000000', covered: true });
+  });
+
   it('--dry-run and --max-cost count the most runs that can be made', async () => {
     const dry = await runCli(['gate', url('a'), url('b'), '--task-type', 't', '--runs', '3', '--runs-within', '0.1', '--dry-run', '--json'], env);
     expect(dry.code).toBe(0);
