@@ -327,3 +327,34 @@ describe('flags added by other features are keys too', () => {
     api.setOutcome(undefined);
   });
 });
+
+describe('the spend limits of the gate are keys too', () => {
+  it('no-balance-check: true skips the balance read; max-failures is a whole number', async () => {
+    const root = repo({ 'runflow-eval.config.json': { 'task-type': 't', images: ['a.png'], 'no-balance-check': true, 'max-failures': 3 }, 'a.png': png });
+    const r = await runCli(['gate', '--json', '--resubmit'], env(), { cwd: root });
+    expect(r.code).toBe(0);
+    expect(api.find('GET', '/v1/billing/balance')).toHaveLength(0);
+    const list = await configList(root);
+    expect(setting(list.doc, 'max-failures')).toMatchObject({ value: '3', source: 'project' });
+
+    api.reset();
+    const checked = repo({ 'runflow-eval.config.json': { 'task-type': 't', images: ['a.png'], 'no-balance-check': false }, 'a.png': png });
+    expect((await runCli(['gate', '--resubmit'], env(), { cwd: checked })).code).toBe(0);
+    expect(api.find('GET', '/v1/billing/balance').length).toBeGreaterThan(0);
+
+    // The file's max-failures is applied: one image below the bar stops the rest (one at a time).
+    api.reset();
+    api.setOutcome(() => ({ overall_passed: false, weighted_pass_rate: 0.1, durationMs: 20 }));
+    const stops = repo({ 'runflow-eval.config.json': { 'task-type': 't', images: ['a.png', 'b.png', 'c.png'], 'max-failures': 1, concurrency: 1 }, 'a.png': png, 'b.png': png, 'c.png': png });
+    const stopped = await runCli(['gate', '--json', '--resubmit'], env(), { cwd: stops });
+    expect(stopped.code).toBe(1);
+    expect(api.find('POST', '/v1/evaluations')).toHaveLength(1);
+    expect(JSON.parse(stopped.stdout).results.map((x: { status_code: string }) => x.status_code)).toEqual(['completed', 'not_submitted', 'not_submitted']);
+    api.setOutcome(undefined);
+
+    const bad = repo({ 'runflow-eval.config.json': { 'task-type': 't', images: ['a.png'], 'max-failures': 'two' }, 'a.png': png });
+    const r2 = await runCli(['gate'], env(), { cwd: bad });
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/runflow-eval\.config\.json: "max-failures" must be a number \(got a string\)/);
+  });
+});
