@@ -214,6 +214,71 @@ function push(map: Map<string, number[]>, key: string, value: number): void {
   else map.set(key, [value]);
 }
 
+/** What a shard's document says of the comparison it made (its `baseline` summary). */
+export interface ShardComparison {
+  file: string;
+  missing_images: string[];
+  max_drop: number | null;
+  max_mean_drop: number | null;
+}
+
+/**
+ * The comparison of merged shards that were each compared with one baseline, without comparing
+ * again (`gate merge` without `--baseline`): each result keeps its own `baseline`, `delta` and
+ * `regressed` (a per-image judgement does not depend on the slice), while the counts and the mean
+ * are worked out over all the results, so the mean bound judges the whole gate, not a slice. A
+ * baseline image is missing only when every shard missed it (each shard was compared with the
+ * whole baseline, so it misses the other shards' images).
+ */
+export function mergeComparisons(results: readonly GateResult[], shards: readonly ShardComparison[]): { summary: BaselineSummary; failsGate: boolean } {
+  const first = shards[0]!;
+  const currentScores: number[] = [];
+  const baselineScores: number[] = [];
+  const deltas: number[] = [];
+  let matched = 0;
+  for (const r of results) {
+    if (!r.baseline) continue;
+    matched++;
+    const now = typeof r.weighted_pass_rate === 'number' && Number.isFinite(r.weighted_pass_rate) ? r.weighted_pass_rate : null;
+    const before = r.baseline.weighted_pass_rate;
+    if (now !== null && typeof before === 'number' && Number.isFinite(before)) {
+      currentScores.push(now);
+      baselineScores.push(before);
+      deltas.push(roundDelta(now - before));
+    }
+  }
+  // Multiset intersection of the shards' missing lists (a baseline may list an image twice).
+  let missing = new Map<string, number>();
+  shards.forEach((shard, i) => {
+    const here = new Map<string, number>();
+    for (const image of shard.missing_images) here.set(image, (here.get(image) ?? 0) + 1);
+    if (i === 0) missing = here;
+    else for (const [image, n] of missing) missing.set(image, Math.min(n, here.get(image) ?? 0));
+  });
+  const missingImages = [...missing].flatMap(([image, n]) => Array.from({ length: n }, () => image));
+  const newImages = results.filter((r) => r.baseline === null).map((r) => r.image);
+  const meanDelta = deltas.length ? roundDelta(deltas.reduce((a, b) => a + b, 0) / deltas.length) : null;
+  const maxMeanDrop = first.max_mean_drop;
+  const meanRegressed = maxMeanDrop !== null && meanDelta !== null && -meanDelta > maxMeanDrop;
+  const regressed = results.filter((r) => r.regressed === true).length;
+  const summary: BaselineSummary = {
+    file: first.file,
+    matched,
+    new: newImages.length,
+    missing: missingImages.length,
+    regressed,
+    mean_delta: meanDelta,
+    mean: currentScores.length ? roundDelta(mean(currentScores)) : null,
+    baseline_mean: baselineScores.length ? roundDelta(mean(baselineScores)) : null,
+    mean_regressed: meanRegressed,
+    max_drop: first.max_drop,
+    max_mean_drop: maxMeanDrop,
+    new_images: newImages,
+    missing_images: missingImages,
+  };
+  return { summary, failsGate: regressed > 0 || meanRegressed };
+}
+
 export interface BaselineRun {
   document: BaselineDocument;
   options: BaselineOptions;

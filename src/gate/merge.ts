@@ -2,8 +2,8 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../errors.js';
-import { buildComparedReport, type BaselineRun } from './baseline.js';
-import { exitCodeOfResult } from './decide.js';
+import { buildComparedReport, mergeComparisons, type BaselineRun, type ShardComparison } from './baseline.js';
+import { buildReport, exitCodeOfResult } from './decide.js';
 import type { GateReport, GateResult } from './types.js';
 import { isObject } from '../util/is-object.js';
 
@@ -57,6 +57,19 @@ export function mergeReports(docs: Array<{ name: string; text: string }>, opts: 
   // Shards of one gate share a threshold; if they do not, the first file's stands at the top and
   // each result still carries the threshold it was judged by.
   // Without --baseline a shard's regressions stay failures through their results.
+  const compared = parsed.map((d) => d.comparison);
+  if (!opts.baseline && compared.length && compared.every((c) => c !== undefined)) {
+    // Shards compared with a baseline, merged without one: their comparisons are joined, and the
+    // mean bound is applied to the mean of the whole gate (a slice's mean decided nothing).
+    const shards = compared as ShardComparison[];
+    const differ = shards.find((c) => c.file !== shards[0]!.file || c.max_drop !== shards[0]!.max_drop || c.max_mean_drop !== shards[0]!.max_mean_drop);
+    if (differ) opts.warn?.(`gate merge: the shards were compared with different baselines or bounds (${shards[0]!.file}, ${differ.file}); the first one's bounds apply to the merged mean`);
+    const { summary } = mergeComparisons(results, shards);
+    const codes = summary.mean_regressed ? [...extraCodes, ExitCode.GateFailed] : extraCodes;
+    const merged: GateReport = { ...buildReport(results, results.map(exitCodeOfResult), thresholds[0]!, codes), baseline: summary };
+    if (skipped.size) merged.skipped = [...skipped];
+    return merged;
+  }
   const merged = buildComparedReport(results, results.map(exitCodeOfResult), thresholds[0]!, extraCodes, opts.baseline);
   if (skipped.size) merged.skipped = [...skipped];
   return merged;
@@ -114,6 +127,8 @@ function pathKey(name: string): string {
 }
 
 interface ShardDocument {
+  /** The document's `baseline` summary: the shard was compared with a baseline. */
+  comparison?: ShardComparison;
   threshold: number;
   exit_code: number;
   results: GateResult[];
@@ -155,7 +170,18 @@ function parseGateDocument(name: string, text: string): ShardDocument {
     if (!ok) throw new UsageError(`${name}: "shard" must be {"index": i, "count": n} with 1 ≤ i ≤ n`);
     shard = { index: sh.index as number, count: sh.count as number };
   }
-  return { threshold, exit_code: exitCode, results, skipped, shard };
+  let comparison: ShardComparison | undefined;
+  if (isObject(doc.baseline) && typeof doc.baseline.file === 'string') {
+    const b = doc.baseline;
+    const bound = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+    comparison = {
+      file: b.file as string,
+      missing_images: Array.isArray(b.missing_images) ? b.missing_images.filter((m): m is string => typeof m === 'string') : [],
+      max_drop: bound(b.max_drop),
+      max_mean_drop: bound(b.max_mean_drop),
+    };
+  }
+  return { threshold, exit_code: exitCode, results, skipped, shard, comparison };
 }
 
 function notAGateReport(name: string): UsageError {

@@ -186,6 +186,33 @@ describe('gate --baseline', () => {
     expect(JSON.parse(plain.stdout).baseline).toBeUndefined();
   });
 
+  it('shards compared with a baseline merge into one comparison without --baseline: counts, missing images and the mean bound over the whole gate', async () => {
+    scores = { a: { score: 0.7 }, b: { score: 0.75 }, c: { score: 0.9 }, d: { score: 0.9 } };
+    const inputs = ['a', 'b', 'c', 'd'].map(url);
+    // The baseline also holds e, which this gate does not run: every shard misses it (and the other shards' images).
+    const file = writeJson(baselineDoc([...inputs, url('e')].map((image) => ({ image, score: 0.9 }))));
+    const out = tempDir();
+    const shards = [1, 2].map((i) => path.join(out, `shard-${i}.json`));
+    for (const [i, shard] of shards.entries()) {
+      const r = await runCli(['gate', ...inputs, '--task-type', 't', '--shard', `${i + 1}/2`, '--baseline', file, '--max-mean-drop', '0.06', '--json-file', shard], env);
+      expect([0, 1]).toContain(r.code);
+    }
+    const merged = await runCli(['gate', 'merge', ...shards, '--json'], env);
+    const doc = JSON.parse(merged.stdout);
+    // Mean now 0.8125 against 0.9: a fall of 0.0875, over the bound of 0.06, whichever shard held a and b.
+    expect(merged.code).toBe(1);
+    expect(doc.baseline).toMatchObject({ file, matched: 4, new: 0, missing: 1, missing_images: [url('e')], regressed: 0, mean_delta: -0.0875, mean: 0.8125, baseline_mean: 0.9, mean_regressed: true, max_mean_drop: 0.06 });
+    expect(doc.results.map((x: { delta: number }) => x.delta).sort((p: number, q: number) => p - q)).toEqual([-0.2, -0.15, 0, 0]);
+
+    // The same shards under a looser bound merge into a pass.
+    for (const [i, shard] of shards.entries()) {
+      await runCli(['gate', ...inputs, '--task-type', 't', '--shard', `${i + 1}/2`, '--baseline', file, '--max-mean-drop', '0.1', '--json-file', shard], env);
+    }
+    const loose = await runCli(['gate', 'merge', ...shards, '--json'], env);
+    expect(loose.code).toBe(0);
+    expect(JSON.parse(loose.stdout).baseline).toMatchObject({ mean_regressed: false, missing: 1 });
+  });
+
   it('a regression a shard found still fails a merge without --baseline; with one it is judged afresh', async () => {
     scores = { a: { score: 0.7 } };
     const tight = writeJson(baselineDoc([{ image: url('a'), score: 0.9 }]));
