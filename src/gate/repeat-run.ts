@@ -1,5 +1,5 @@
 import { aggregateRuns, earnsMoreRuns, runKeySuffix, type RepeatOptions } from './repeats.js';
-import type { GateRunOptions, GateRunOutcome, PlannedInput } from './run.js';
+import { countsAsFailure, type FailureTally, type GateRunOptions, type GateRunOutcome, type PlannedInput } from './run.js';
 import type { GateResult, GateResultExtra } from './types.js';
 
 type RunGate = (planned: PlannedInput[], opts: GateRunOptions) => Promise<GateRunOutcome>;
@@ -19,17 +19,43 @@ export async function runRepeated(planned: PlannedInput[], opts: GateRunOptions,
   /** For each input, where its runs sit in the outcomes, in run order: [pass, index]. */
   const slots: Array<Array<[pass: number, index: number]>> = planned.map(() => []);
   const passes: GateRunOutcome[] = [];
+  /** The input each entry of the pass being run belongs to. */
+  let owners: number[] = [];
 
   const expand = (runsFor: (p: PlannedInput, i: number) => number[]) => {
     const list: PlannedInput[] = [];
+    owners = [];
     planned.forEach((p, i) => {
       for (const k of runsFor(p, i)) {
         slots[i]!.push([passes.length, list.length]);
+        owners.push(i);
         list.push(k > 1 ? { ...p, keySuffix: runKeySuffix(k) } : p);
       }
     });
     return list;
   };
+
+  // --max-failures counts images, not runs: an image counts once all the runs it will get have
+  // settled and they fold into a failure (a run below the bar may still be outvoted by the others).
+  const settledRuns: Array<Array<{ result: GateResult; exitCode: number }>> = planned.map(() => []);
+  let failedImages = 0;
+  const failures: FailureTally = {
+    settled(index, result, exitCode) {
+      const i = owners[index]!;
+      const runs = settledRuns[i]!;
+      runs.push({ result, exitCode });
+      const p = planned[i]!;
+      // Under --runs-within an image far from its threshold gets its first run only.
+      const total = !repeats(p) || (repeat.within !== undefined && runs.length === 1 && !earnsMoreRuns(result, repeat.within)) ? 1 : repeat.runs;
+      if (runs.length < total) return;
+      const folded = repeats(p) ? aggregateRuns(runs, repeat.aggregate) : runs[0]!;
+      if (countsAsFailure(folded.result, folded.exitCode)) failedImages++;
+    },
+    get count() {
+      return failedImages;
+    },
+  };
+  opts = { ...opts, failures };
   const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, j) => from + j);
 
   if (repeat.within === undefined) {

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { ExitCode, worstExitCode } from '../exit-codes.js';
 import { sumDecimals } from '../util/money.js';
 import { wholeNumberFlag } from '../validate.js';
-import { exitCodeOfResult } from './decide.js';
+import { exitCodeOfResult, NOT_SUBMITTED } from './decide.js';
 import type { GateResult, RunSummary } from './types.js';
 
 /**
@@ -108,7 +108,10 @@ export function aggregateRuns(runs: ReadonlyArray<{ result: GateResult; exitCode
     const worst = worstExitCode(unfinished.map((u) => u.exitCode));
     const pick = unfinished.find((u) => u.exitCode === worst) ?? unfinished[0]!;
     const result = extras({ ...pick.result, passed: false, weighted_pass_rate: null });
-    const exitCode = worst === ExitCode.Success || worst === ExitCode.GateFailed ? ExitCode.EvaluationFailed : worst;
+    // Runs --max-failures kept from being sent (not_submitted, exit 1) leave the image stopped
+    // like them, not failed: the failures that stopped the gate decide its exit code.
+    const stopped = pick.result.status_code === NOT_SUBMITTED && worst === ExitCode.GateFailed;
+    const exitCode = stopped ? worst : worst === ExitCode.Success || worst === ExitCode.GateFailed ? ExitCode.EvaluationFailed : worst;
     return { result, exitCode, representative: pick.i };
   }
 

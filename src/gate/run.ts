@@ -51,6 +51,12 @@ export interface GateRunOptions {
   record?: SubmissionRecord;
   /** --max-failures: once this many images failed or errored, nothing more is submitted. */
   maxFailures?: number;
+  /**
+   * Counts the failed images for --max-failures as entries settle. Default: each entry is an
+   * image. With --runs an image is several entries, and repeat-run.ts counts it once, when its
+   * runs fold into a failed result (and across the two passes of --runs-within).
+   */
+  failures?: FailureTally;
   /** Ask for judges/action/gate_failures on polls (for reports that show them). */
   embed?: string;
   fetchEvaluation: (
@@ -82,6 +88,36 @@ export interface GateRunOutcome {
   interrupted: boolean;
   /** An auth/credit error that stopped the gate before anything was submitted. */
   fatal?: CliError;
+}
+
+/** What --max-failures counts (see GateRunOptions.failures). */
+export interface FailureTally {
+  /** An entry of this run settled (index into the planned list given to runGate). */
+  settled(index: number, result: GateResult, exitCode: number): void;
+  /** Images failed so far. */
+  readonly count: number;
+}
+
+/**
+ * Whether a decided result counts towards --max-failures: a quality fail or an error. Unfinished
+ * ones (timed out, interrupted) and those never sent do not: they say nothing about the images.
+ */
+export function countsAsFailure(result: GateResult, exitCode: number): boolean {
+  const unfinished = exitCode === ExitCode.Timeout || exitCode === ExitCode.Interrupted || exitCode === ExitCode.Terminated;
+  return exitCode !== ExitCode.Success && !unfinished && result.status_code !== NOT_SUBMITTED && result.status_code !== INTERRUPTED;
+}
+
+/** The default tally: every entry is an image. */
+function entryTally(): FailureTally {
+  let count = 0;
+  return {
+    settled(_index, result, exitCode) {
+      if (countsAsFailure(result, exitCode)) count++;
+    },
+    get count() {
+      return count;
+    },
+  };
 }
 
 class DeadlineReached extends Error {
@@ -135,7 +171,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
   /** Set by a 401/402/403: nothing more is submitted. */
   let stopError: CliError | undefined;
   /** Images that failed or errored so far, for --max-failures. */
-  let failures = 0;
+  const failures = opts.failures ?? entryTally();
 
   const progress = () =>
     opts.onProgress?.({ done, total: planned.length, inFlight: accepted, passed: passedCount, limit: limiter.limit });
@@ -167,9 +203,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
   const settle = (index: number, decided: { result: GateResult; exitCode: number }, evaluation?: Evaluation) => {
     results[index] = decided.result;
     exitCodes[index] = decided.exitCode;
-    const code = decided.exitCode;
-    const unfinished = code === ExitCode.Timeout || code === ExitCode.Interrupted || code === ExitCode.Terminated;
-    if (code !== ExitCode.Success && !unfinished && decided.result.status_code !== NOT_SUBMITTED && decided.result.status_code !== INTERRUPTED) failures++;
+    failures.settled(index, decided.result, decided.exitCode);
     if (evaluation) extras[index].evaluation = evaluation;
     done++;
     if (decided.result.passed) passedCount++;
@@ -270,13 +304,13 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
         await limiter.acquire(runSignal);
         holding = true;
         if (stopError) throw stopError;
-        if (opts.maxFailures !== undefined && failures >= opts.maxFailures) {
+        if (opts.maxFailures !== undefined && failures.count >= opts.maxFailures) {
           // --max-failures: a run this broken stops spending. A transient failure's resubmission
           // is not made either; its last attempt stands.
           opts.debug?.(`${p.input.display}: not submitted, --max-failures ${opts.maxFailures} reached`);
           // The reason travels as the result's error, exit code 1: the failures that stopped the
           // gate decide its exit code, here and in `gate merge`, not the images never sent.
-          const error = { code: 'MAX_FAILURES', message: `not submitted: ${failures} images had failed or errored (--max-failures ${opts.maxFailures})`, exit_code: ExitCode.GateFailed };
+          const error = { code: 'MAX_FAILURES', message: `not submitted: ${failures.count} images had failed or errored (--max-failures ${opts.maxFailures})`, exit_code: ExitCode.GateFailed };
           const decided = lastRecord
             ? decideResult({ image: p.input.display, threshold: p.threshold, evaluation: lastRecord, state: 'terminal', previousIds: previousIds.slice(0, -1) })
             : decideResult({ image: p.input.display, threshold: p.threshold, state: 'stopped', error });

@@ -180,6 +180,25 @@ describe('gate --runs', () => {
     expect(JSON.parse(none.stdout)).toMatchObject({ evaluations: 0, reused: 6, total: '0.000000', covered: true });
   });
 
+  it('--max-failures counts images, not runs: a run outvoted by the others stops nothing', async () => {
+    // a: one noisy run below the bar, median 0.9: a pass. b: every run fails. c, d: fine.
+    plan = { a: [{ score: 0.7 }, { score: 0.9 }, { score: 0.9 }], b: [{ score: 0.2 }, { score: 0.3 }, { score: 0.1 }] };
+    const args = ['gate', url('a'), url('b'), url('c'), url('d'), '--task-type', 't', '--threshold', '0.8', '--runs', '3', '--max-failures', '1', '--concurrency', '1', '--json'];
+    const r = await runCli(args, env);
+    expect(r.code).toBe(1);
+    const [a, b, c, d] = JSON.parse(r.stdout).results;
+    expect(a).toMatchObject({ passed: true, weighted_pass_rate: 0.9 });
+    // b failed as an image (all three runs made and folded), which stops c and d whole.
+    expect(b).toMatchObject({ passed: false, status_code: 'completed', weighted_pass_rate: 0.2 });
+    expect(b.runs).toHaveLength(3);
+    expect(posts('b')).toHaveLength(3);
+    for (const stopped of [c, d]) {
+      expect(stopped).toMatchObject({ status_code: 'not_submitted', error: { code: 'MAX_FAILURES', exit_code: 1 } });
+    }
+    expect(posts('c').length + posts('d').length).toBe(0);
+    expect(JSON.parse(r.stdout).counts).toMatchObject({ passed: 1, failed: 1, interrupted: 2 });
+  });
+
   it('--dry-run and --max-cost count the most runs that can be made', async () => {
     const dry = await runCli(['gate', url('a'), url('b'), '--task-type', 't', '--runs', '3', '--runs-within', '0.1', '--dry-run', '--json'], env);
     expect(dry.code).toBe(0);
