@@ -8,6 +8,7 @@ import { action, withGlobals } from './define.js';
 import { plainColumns } from '../render/columns.js';
 import { addProjectFileFlags, applyProjectSettings, loadProjectSettings } from '../project/apply.js';
 import type { ProjectSettings } from '../project/settings.js';
+import { ALIASES, projectKeys } from '../project/keys.js';
 
 function requireKey(key: string): ConfigKey {
   if (!isConfigKey(key)) throw new UsageError(`unknown config key ${JSON.stringify(key)}; known keys: ${CONFIG_KEYS.join(', ')}`);
@@ -62,15 +63,35 @@ function sourceLabel(e: ListEntry): string {
 export function registerConfig(program: Command, ctx: Context): void {
   const config = withGlobals(program.command('config')).description('show and change settings (the key is set with `login`)');
 
-  withGlobals(config.command('get'))
-    .description('print one setting as resolved (flag > environment > config file > default)')
-    .argument('<key>', [...CONFIG_KEYS, ...READ_ONLY_KEYS].join(' | '))
+  /** The gate's full definition, loaded beside this command (the catalog's loadsAlso): its flags are the project file's keys. */
+  const gateCommand = () => {
+    const gate = program.commands.find((c) => c.name() === 'gate');
+    if (!gate || !gate.options.length) throw new Error('the gate command is not loaded');
+    return gate;
+  };
+
+  const get = addProjectFileFlags(withGlobals(config.command('get')))
+    .description('print one setting as resolved (flag > environment > project file > config file > default)')
+    .argument('<key>', `${[...CONFIG_KEYS, ...READ_ONLY_KEYS].join(' | ')}, or a gate key the project file sets (threshold, task-type, …)`)
     .action(
-      action(ctx, async (name: string) => {
-        // The folders and debug switch are read-only here (environment or default), e.g. for a CI cache step's path.
-        const key = READ_ONLY_KEYS.includes(name) ? name : requireKey(name);
-        if (key === 'api-key') throw new UsageError('the API key is never printed; `runflow-eval config list` shows whether it is set and from where');
-        const entry = listEntries(ctx).find((e) => e.key === key)!;
+      action(ctx, async (name: string, flags: { config?: string | false }) => {
+        if (name === 'api-key') throw new UsageError('the API key is never printed; `runflow-eval config list` shows whether it is set and from where');
+        // Resolved as `gate` resolves it, so `config get` and `config list` agree with what runs.
+        const gate = gateCommand();
+        const project = await loadProjectSettings(ctx, gate, flags.config);
+        applyProjectSettings(ctx, get, project, {}, []);
+        // The file's `org` is the organization setting; `ref`/`attributes` are other names of keys.
+        const wanted = name === 'org' ? 'org-id' : (ALIASES[name] ?? name);
+        const entry = listEntries(ctx, project).find((e) => e.key === wanted);
+        if (!entry) {
+          const gateKeys = projectKeys(gate).map((k) => k.name).filter((k) => k !== 'base-url' && k !== 'org');
+          if (!isConfigKey(wanted) && !READ_ONLY_KEYS.includes(wanted) && !gateKeys.includes(wanted)) {
+            throw new UsageError(`unknown config key ${JSON.stringify(name)}; known keys: ${[...CONFIG_KEYS, ...READ_ONLY_KEYS].join(', ')}, and the gate's keys in a project file (${gateKeys.slice(0, 6).join(', ')}, …)`);
+          }
+          // A gate key the project file does not set (or there is no file): nothing to print.
+          if (ctx.globals.json) ctx.json({ key: wanted, value: null, source: 'none', origin: null });
+          return ctx.globals.json ? 0 : 1;
+        }
         if (ctx.globals.json) ctx.json(entry);
         else if (entry.value !== null) ctx.out(entry.value);
         else return 1;
@@ -116,9 +137,7 @@ export function registerConfig(program: Command, ctx: Context): void {
     .description('show every setting with its source (flag > environment > project file > config file > default)')
     .action(
       action(ctx, async (flags: { config?: string | false }) => {
-        // The gate's full definition is loaded beside this command (the catalog's loadsAlso).
-        const gate = program.commands.find((c) => c.name() === 'gate');
-        if (!gate || !gate.options.length) throw new Error('the gate command is not loaded');
+        const gate = gateCommand();
         const project = await loadProjectSettings(ctx, gate, flags.config);
         applyProjectSettings(ctx, list, project, {}, []);
         const entries = listEntries(ctx, project);

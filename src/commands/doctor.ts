@@ -8,10 +8,11 @@ import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import type { CheckResult } from '../doctor/checks.js';
 import { doctorExitCode, formatCheck, NAME_WIDTH } from '../doctor/format.js';
-import { runChecks } from '../doctor/run.js';
+import { runChecks, type DoctorCommands } from '../doctor/run.js';
+import { addProjectFileFlags } from '../project/apply.js';
 import { action, withGlobals } from './define.js';
 
-async function runDoctor(ctx: Context): Promise<number> {
+async function runDoctor(ctx: Context, commands: DoctorCommands): Promise<number> {
   const checks: CheckResult[] = [];
   const { palette } = await import('../render/style.js');
   const c = palette(ctx.color);
@@ -19,7 +20,7 @@ async function runDoctor(ctx: Context): Promise<number> {
     checks.push(check);
     // Printed as each check finishes, so a slow network check shows where it is waiting.
     if (!ctx.globals.json) ctx.out(formatCheck(check, NAME_WIDTH, c));
-  });
+  }, commands);
   const exitCode = doctorExitCode(checks);
   if (ctx.globals.json) {
     ctx.json({ ok: exitCode === 0, exit_code: exitCode, checks });
@@ -33,7 +34,12 @@ async function runDoctor(ctx: Context): Promise<number> {
 }
 
 export function registerDoctor(program: Command, ctx: Context): void {
-  withGlobals(program.command('doctor'))
-    .description('check the setup: Node.js, config file, key, base URL, proxy, API reachability, key scopes and price')
-    .action(action(ctx, () => runDoctor(ctx)));
+  const doctor = addProjectFileFlags(withGlobals(program.command('doctor')))
+    .description('check the setup: Node.js, config file, project file, key, base URL, proxy, API reachability, key scopes, price and balance')
+    .action(
+      action(ctx, (flags: { config?: string | false }) =>
+        // The gate's full definition is loaded beside this command (the catalog's loadsAlso): its flags are the file's keys.
+        runDoctor(ctx, { doctor, gate: program.commands.find((c) => c.name() === 'gate' && c.options.length > 0), config: flags.config }),
+      ),
+    );
 }

@@ -129,6 +129,8 @@ function originLabel(r: Resolved): string {
       return '--base-url';
     case 'env':
       return r.origin ?? 'RUNFLOW_BASE_URL';
+    case 'project':
+      return `project file ${r.origin} base-url`;
     case 'config':
       return 'config base-url';
     default:
@@ -139,7 +141,8 @@ function originLabel(r: Resolved): string {
 export function baseUrlCheck(base: Resolved, org: Resolved): { result: CheckResult; url?: string } {
   const name = 'base URL';
   const origin = originLabel(base);
-  const orgNote = org.value ? `; organization ${oneLine(org.value, 80)} (from ${org.source === 'flag' ? '--org' : org.source === 'env' ? 'RUNFLOW_ORG_ID' : 'config org-id'})` : '';
+  const orgFrom = org.source === 'flag' ? '--org' : org.source === 'env' ? 'RUNFLOW_ORG_ID' : org.source === 'project' ? `project file ${org.origin} org` : 'config org-id';
+  const orgNote = org.value ? `; organization ${oneLine(org.value, 80)} (from ${orgFrom})` : '';
   try {
     const url = validateBaseUrl(base.value ?? DEFAULT_BASE_URL, origin);
     return { result: pass('base_url', name, `${url} (${origin})${orgNote}`), url };

@@ -2,6 +2,7 @@
  * The order of `doctor`'s checks. Checks that need an earlier one (the key, a reachable API) are
  * skipped rather than piling timeouts on top of a known cause.
  */
+import type { Command } from 'commander';
 import { getHealth, getMe, HEALTH_PATH } from '../api/auth.js';
 import { ResponseFormatError } from '../api/errors.js';
 import { JOB_CLASSES_PATH, jobClassesOf, requestJobClasses } from '../api/job-classes.js';
@@ -13,6 +14,7 @@ import { USER_AGENT } from '../version.js';
 import { fail, pass, skipped, warn, type CheckResult } from './checks.js';
 import { apiKeyCheck, baseUrlCheck, configCheck, nodeCheck } from './local.js';
 import { balanceCheck, describeMe, failFromError, isNetworkFailure, jobClassPriceCheck, missingScopes } from './network.js';
+import { projectFileCheck } from './project.js';
 import { proxyCheck, proxyRoute } from './proxy.js';
 
 /** Short, so a dead network fails the preflight in seconds rather than minutes. */
@@ -35,13 +37,24 @@ function fromEnvOnly(env: Env, name: string, fallbackValue?: string): Resolved {
   return fallbackValue === undefined ? { value: undefined, source: 'none' } : { value: fallbackValue, source: 'default' };
 }
 
-export async function runChecks(ctx: Context, report: (r: CheckResult) => void): Promise<void> {
+/** The commands the project file check needs, and its flag. */
+export interface DoctorCommands {
+  doctor: Command;
+  /** Its options define the project file's keys. */
+  gate?: Command;
+  /** --config FILE, or false for --no-config. */
+  config?: string | false;
+}
+
+export async function runChecks(ctx: Context, report: (r: CheckResult) => void, commands?: DoctorCommands): Promise<void> {
   const sandbox = ctx.globals.sandbox;
   report(nodeCheck(process.versions.node));
 
   const store = ctx.config();
   let configValues: Record<string, string | undefined> = {};
   report(configCheck(store.file, store.dir, () => (configValues = store.read())));
+  // Before the settings below: its base URL and organization are among them.
+  if (commands) report(await projectFileCheck(ctx, commands.doctor, commands.gate, commands.config));
 
   const key = resolveSafely(() => ctx.apiKey(), () => fromEnvOnly(ctx.env, 'RUNFLOW_API_KEY'));
   const keyResult = apiKeyCheck(key, { sandbox, configHasKey: Boolean(configValues['api-key']) });

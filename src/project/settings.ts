@@ -97,6 +97,10 @@ function typed(raw: unknown, key: ProjectKey, name: string, where: Where): Proje
       throw new UsageError(`${label}: "${name}" must be an amount like 25 or "25.50" (got ${describeType(raw)})`);
     case 'duration':
       if (typeof raw === 'string') return raw;
+      // As on the command line, a bare number has no unit: seconds or milliseconds would be a guess.
+      if (typeof raw === 'number' && Number.isFinite(raw) && raw > 0) {
+        throw new UsageError(`${label}: "${name}" must be a duration string like "10m", "90s" or "1h" (got the number ${raw}: write "${raw}s" for seconds or "${raw}ms" for milliseconds)`);
+      }
       throw new UsageError(`${label}: "${name}" must be a duration string like "10m", "90s" or "1h" (got ${describeType(raw)})`);
     case 'boolean':
       if (typeof raw === 'boolean') return raw;

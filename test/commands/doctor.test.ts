@@ -15,7 +15,7 @@ interface DoctorDoc {
   checks: CheckResult[];
 }
 
-const ORDER = ['node', 'config', 'api_key', 'base_url', 'proxy', 'health', 'auth', 'read_scope', 'price', 'balance'];
+const ORDER = ['node', 'config', 'project', 'api_key', 'base_url', 'proxy', 'health', 'auth', 'read_scope', 'price', 'balance'];
 
 let api: FakeApi;
 beforeAll(async () => {

@@ -251,7 +251,7 @@ describe('bad files exit 2 naming the file, the key and the closest known key; n
     ['attributes that are not an object', { attr: 'style=photo' }, [/"attributes" must be an object/]],
     ['a fractional concurrency', { concurrency: 2.5 }, [/"concurrency" must be a whole number/]],
     ['a concurrency out of range', { concurrency: 0 }, [/runflow-eval\.config\.json "concurrency" must be a whole number from 1 to 1000/]],
-    ['a duration as a number', { timeout: 600 }, [/"timeout" must be a duration string like "10m"/]],
+    ['a duration as a number', { timeout: 600 }, [/"timeout" must be a duration string like "10m"/, /write "600s" for seconds or "600ms" for milliseconds/]],
     ['a boolean as a string', { upload: 'yes' }, [/"upload" must be true or false/]],
     ['images that are not strings', { images: [1] }, [/"images"\[0\] must be a non-empty string/]],
     ['a flag that belongs to one run', { 'dry-run': true }, [/"dry-run" cannot be set in a project file/]],
@@ -356,5 +356,57 @@ describe('the spend limits of the gate are keys too', () => {
     const r2 = await runCli(['gate'], env(), { cwd: bad });
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/runflow-eval\.config\.json: "max-failures" must be a number \(got a string\)/);
+  });
+});
+
+describe('config get and doctor read the project file too', () => {
+  it('config get resolves base-url and org-id as the gate does, and prints the gate keys the file sets', async () => {
+    const other = 'http://127.0.0.1:9/';
+    const root = repo({ 'runflow-eval.config.yaml': ['task-type: shoes', 'threshold: 0.85', `base-url: ${other}`, 'org: org-from-file', 'images: [renders]'].join('\n') });
+    const noUrl = { RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir() };
+    const get = (args: string[], environment: Record<string, string> = noUrl) => runCli(['config', 'get', ...args], environment, { cwd: path.join(root) });
+
+    expect((await get(['base-url'])).stdout.trim()).toBe(other);
+    const org = await get(['org-id', '--json']);
+    expect(JSON.parse(org.stdout)).toMatchObject({ key: 'org-id', value: 'org-from-file', source: 'project', origin: path.join(root, 'runflow-eval.config.yaml') });
+    // The environment still wins over the file, as for the gate.
+    expect((await get(['base-url'], { ...noUrl, RUNFLOW_BASE_URL: api.url })).stdout.trim()).toBe(api.url);
+    expect((await get(['base-url', '--no-config'])).stdout.trim()).toBe('https://api.runflow.io');
+
+    expect((await get(['threshold'])).stdout.trim()).toBe('0.85');
+    expect((await get(['task-type'])).stdout.trim()).toBe('shoes');
+    expect(JSON.parse((await get(['images', '--json'])).stdout)).toMatchObject({ key: 'images', value: '["renders"]', source: 'project' });
+    // A gate key the file does not set: nothing, exit 1 (as for an unset setting).
+    const unset = await get(['concurrency']);
+    expect([unset.code, unset.stdout]).toEqual([1, '']);
+    const typo = await get(['treshold']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/unknown config key "treshold"/);
+    expect((await get(['api-key'])).code).toBe(2);
+  });
+
+  it('doctor checks the project file, and reaches the base URL the file names', async () => {
+    const good = repo({ 'runflow-eval.config.json': { 'task-type': 't', 'base-url': api.url, threshold: 0.8 } });
+    const noUrl = { RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir() };
+    const ok = await runCli(['doctor', '--json'], noUrl, { cwd: good });
+    const doc = JSON.parse(ok.stdout);
+    const byId = Object.fromEntries(doc.checks.map((c: { id: string }) => [c.id, c]));
+    expect(byId.project).toMatchObject({ status: 'pass' });
+    expect(byId.project.detail).toContain(path.join(good, 'runflow-eval.config.json'));
+    expect(byId.project.detail).toContain('sets task-type, base-url, threshold');
+    expect(byId.base_url.detail).toContain(api.url);
+    expect(byId.base_url.detail).toContain('project file');
+    expect(byId.health).toMatchObject({ status: 'pass' });
+    expect(api.find('GET', '/v1/auth/me').length).toBeGreaterThan(0);
+
+    const bad = repo({ 'runflow-eval.config.json': { 'task-type': 't', treshold: 0.8 } });
+    const broken = await runCli(['doctor', '--json'], env(), { cwd: bad });
+    expect(broken.code).toBe(2);
+    const check = JSON.parse(broken.stdout).checks.find((c: { id: string }) => c.id === 'project');
+    expect(check).toMatchObject({ status: 'fail', exit_code: 2 });
+    expect(check.detail).toMatch(/runflow-eval\.config\.json.*"treshold".*threshold/);
+    // --no-config: what a gate run with it would do.
+    const ignored = await runCli(['doctor', '--json', '--no-config'], env(), { cwd: bad });
+    expect(JSON.parse(ignored.stdout).checks.find((c: { id: string }) => c.id === 'project')).toMatchObject({ status: 'pass', detail: 'ignored (--no-config)' });
   });
 });
