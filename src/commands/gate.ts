@@ -535,7 +535,8 @@ async function runMerge(ctx: Context, files: string[], flags: ReportTargets & Ba
 function refuseGateFlags(cmd: Command): void {
   const gate = cmd.parent;
   if (!gate) return;
-  const globals = new Set(['json', 'baseUrl', 'org', 'sandbox', 'verbose', 'color']);
+  // --config/--no-config name the project file merge reads too: taken from either command.
+  const globals = new Set(['json', 'baseUrl', 'org', 'sandbox', 'verbose', 'color', 'config']);
   const given = gate.options
     .filter((o) => !globals.has(o.attributeName()) && gate.getOptionValueSource(o.attributeName()) === 'cli')
     .map((o) => o.long ?? o.flags);
@@ -613,7 +614,9 @@ Examples:
     .argument('<file...>', 'gate --json documents')
     .action(
       action(ctx, async (files: string[], flags: ReportTargets & BaselineFlags & { config?: string | false }, cmd: Command) => {
-        const project = applyProjectSettings(ctx, merge, await loadProjectSettings(ctx, gate, flags.config), flags, []);
+        // `gate --config X merge …` puts the flag on gate (positional options): it counts the same.
+        const config = merge.getOptionValueSource('config') === 'cli' ? flags.config : gate.getOptionValueSource('config') === 'cli' ? (gate.getOptionValue('config') as string | false) : flags.config;
+        const project = applyProjectSettings(ctx, merge, await loadProjectSettings(ctx, gate, config), flags, []);
         try {
           return await runMerge(ctx, files, project.flags, cmd);
         } catch (err) {

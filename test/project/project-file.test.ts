@@ -219,6 +219,18 @@ describe('precedence: flag > environment > project file > user config > default'
     expect(merged.code).toBe(0);
     expect(JSON.parse(fs.readFileSync(path.join(root, 'out', 'merged.json'), 'utf8')).counts.total).toBe(1);
     expect(fs.readFileSync(path.join(root, 'out', 'junit.xml'), 'utf8')).toContain('<testcase');
+
+    // --config / --no-config before `merge` (on gate) count as after it.
+    const elsewhere = repo({ 'ci/gate.json': { 'json-file': '../out/named.json' } });
+    const named = await runCli(['gate', '--config', path.join(elsewhere, 'ci', 'gate.json'), 'merge', shard], env(), { cwd: root });
+    expect(named.code, named.stderr).toBe(0);
+    expect(fs.existsSync(path.join(elsewhere, 'out', 'named.json'))).toBe(true);
+    fs.rmSync(path.join(root, 'out'), { recursive: true });
+    const ignored = await runCli(['gate', '--no-config', 'merge', shard], env(), { cwd: root });
+    expect(ignored.code, ignored.stderr).toBe(0);
+    expect(fs.existsSync(path.join(root, 'out'))).toBe(false);
+    // Other gate flags before merge are still refused.
+    expect((await runCli(['gate', '--threshold', '0.5', 'merge', shard], env(), { cwd: root })).code).toBe(2);
   });
 });
 
