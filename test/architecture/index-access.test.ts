@@ -13,9 +13,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SRC = path.join(ROOT, 'src');
 
 /** Folders of src/ (and '.' for the files at its root) checked with the flag on. */
-const CHECKED = ['.', 'api', 'cache', 'completion', 'config', 'doctor', 'evaluations', 'images', 'project', 'render', 'report', 'util'];
-/** Still to fix: commands (commands/gate.ts), gate and sandbox. */
-const PENDING = ['commands', 'gate', 'sandbox'];
+const CHECKED = ['.', 'api', 'cache', 'commands', 'completion', 'config', 'doctor', 'evaluations', 'images', 'project', 'render', 'report', 'util'];
+/** Still to fix: gate and sandbox. */
+const PENDING = ['gate', 'sandbox'];
 
 function errorsByFolder(): Map<string, string[]> {
   const configFile = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), ts.sys.readFile);

@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+
+/**
+ * `gate mrege s1.json` would treat `mrege` as an image and complain about --task-type: a first
+ * argument that is no file or URL but close to a subcommand's name is most likely a typo of it.
+ */
+export function refuseSubcommandTypo(images: string[]): void {
+  const first = images[0];
+  if (first === undefined || existsSync(first) || /[/\\.:]/.test(first)) return;
+  for (const sub of ['merge']) {
+    if (first !== sub && editDistance(first.toLowerCase(), sub) <= 2) {
+      throw new UsageError(`gate: ${JSON.stringify(first)} is neither a file nor a subcommand; did you mean \`gate ${sub}\`?`, {
+        hint: `an image file named ${first} is given as ./${first}`,
+      });
+    }
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const here = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = here;
+    }
+  }
+  return row[b.length]!;
+}
