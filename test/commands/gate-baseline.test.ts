@@ -103,6 +103,14 @@ describe('gate --baseline', () => {
     expect(r.stdout).toContain('1 matched, 0 new, 0 missing, 0 regressed');
   });
 
+  it('a baseline trimmed to its results (no counts, as written by hand) is still compared', async () => {
+    scores = { a: { score: 0.71 } };
+    const file = writeJson({ results: [{ image: url('a'), weighted_pass_rate: 0.92, passed: true }] });
+    const r = await runCli(['gate', url('a'), '--task-type', 't', '--threshold', '0.6', '--baseline', file, '--max-drop', '0.1', '--json'], env);
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout).results[0]).toMatchObject({ baseline: { evaluation_id: null, weighted_pass_rate: 0.92, passed: true }, delta: -0.21, regressed: true });
+  });
+
   it('a pass that became a fail is a regression even when the fall is within --max-drop', async () => {
     scores = { a: { score: 0.78 }, b: { score: 0.7 } };
     // a passed at 0.83 and now fails the 0.8 bar; b failed before too, so it only fails.
