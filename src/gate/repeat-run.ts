@@ -39,7 +39,8 @@ export async function runRepeated(planned: PlannedInput[], opts: GateRunOptions,
   // settled and they fold into a failure (a run below the bar may still be outvoted by the others).
   const settledRuns: Array<Array<{ result: GateResult; exitCode: number }>> = planned.map(() => []);
   let failedImages = 0;
-  const failures: FailureTally = {
+  const failures: FailureTally & { perImage: number } = {
+    perImage: repeat.runs,
     settled(index, result, exitCode) {
       const i = owners[index]!;
       const runs = settledRuns[i]!;
@@ -61,12 +62,14 @@ export async function runRepeated(planned: PlannedInput[], opts: GateRunOptions,
   if (repeat.within === undefined) {
     passes.push(await runGate(expand((p) => range(1, repeats(p) ? repeat.runs : 1)), opts));
   } else {
+    failures.perImage = 1;
     passes.push(await runGate(expand(() => [1]), opts));
     const first = passes[0]!;
     if (!first.interrupted && !first.fatal) {
       const more = expand((p, i) => (repeats(p) && earnsMoreRuns(first.results[i]!, repeat.within) ? range(2, repeat.runs) : []));
       if (more.length) {
         opts.debug?.(`--runs-within ${repeat.within}: ${more.length} further evaluations for images near their threshold`);
+        failures.perImage = repeat.runs - 1;
         passes.push(await runGate(more, opts));
       }
     }

@@ -96,6 +96,8 @@ export interface FailureTally {
   settled(index: number, result: GateResult, exitCode: number): void;
   /** Images failed so far. */
   readonly count: number;
+  /** Evaluations one image makes in this run (`--runs`): the --max-failures window scales by it. @default 1 */
+  readonly perImage?: number;
 }
 
 /**
@@ -173,6 +175,51 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
   /** Images that failed or errored so far, for --max-failures. */
   const failures = opts.failures ?? entryTally();
 
+  /**
+   * --max-failures also bounds what a broken run spends before its failures come in: the
+   * submissions unfinished at once are held to the failures still allowed (times the runs an image
+   * makes) plus the evaluations passed so far. A run broken from the start so pays for N images,
+   * not for a whole --concurrency's worth sent before the first verdict; a healthy one opens up as
+   * its images pass (it doubles each round, up to the in-flight limit).
+   */
+  const windowed = new Set<number>();
+  /** Entries waiting for room, first come first served. */
+  const windowQueue: Array<{ index: number; admit: () => void; gone?: boolean }> = [];
+  const windowRoom = () => {
+    if (opts.maxFailures === undefined || failures.count >= opts.maxFailures) return Infinity;
+    return (opts.maxFailures - failures.count) * (failures.perImage ?? 1) + passedCount;
+  };
+  const admitWaiting = () => {
+    while (windowQueue.length > 0 && windowed.size < windowRoom()) {
+      const next = windowQueue.shift()!;
+      if (next.gone) continue;
+      windowed.add(next.index);
+      next.admit();
+    }
+  };
+  const enterWindow = async (index: number) => {
+    if (windowQueue.length === 0 && windowed.size < windowRoom()) {
+      windowed.add(index);
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const waiter: (typeof windowQueue)[number] = {
+        index,
+        admit: () => {
+          runSignal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        waiter.gone = true;
+        reject(runSignal.reason);
+      };
+      if (runSignal.aborted) return reject(runSignal.reason);
+      windowQueue.push(waiter);
+      runSignal.addEventListener('abort', onAbort, { once: true });
+    });
+  };
+
   const progress = () =>
     opts.onProgress?.({ done, total: planned.length, inFlight: accepted, passed: passedCount, limit: limiter.limit });
 
@@ -207,6 +254,10 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
     if (evaluation) extras[index].evaluation = evaluation;
     done++;
     if (decided.result.passed) passedCount++;
+    if (opts.maxFailures !== undefined) {
+      windowed.delete(index);
+      admitWaiting();
+    }
     progress();
   };
 
@@ -300,6 +351,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
       let probe = false;
       const latest: { record?: Evaluation } = {};
       try {
+        if (attempt === 0 && opts.maxFailures !== undefined) await enterWindow(index);
         probe = await contact.turn(runSignal);
         await limiter.acquire(runSignal);
         holding = true;

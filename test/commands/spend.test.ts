@@ -294,6 +294,24 @@ describe('--max-failures', () => {
     expect(doc.counts).toMatchObject({ total: 12, passed: 0, failed: 2 });
   });
 
+  it('a run broken from the start pays for N images, not for a whole --concurrency sent before the first verdict', async () => {
+    const images = Array.from({ length: 12 }, (_, i) => url(`fail-${i}`));
+    const r = await runCli(['gate', ...images, '--task-type', 't', '--max-failures', '3', '--json'], env);
+    expect(r.code, r.stderr).toBe(1);
+    expect(posts()).toHaveLength(3);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.counts).toMatchObject({ total: 12, failed: 3, interrupted: 9 });
+    expect(doc.results.slice(3).every((x: { status_code: string }) => x.status_code === 'not_submitted')).toBe(true);
+  });
+
+  it('a healthy run opens up as its images pass, and gates them all', async () => {
+    const images = [url('fail-1'), ...Array.from({ length: 24 }, (_, i) => url(`ok-${i}`))];
+    const r = await runCli(['gate', ...images, '--task-type', 't', '--max-failures', '2', '--json'], env);
+    expect(r.code, r.stderr).toBe(1);
+    expect(posts()).toHaveLength(25);
+    expect(JSON.parse(r.stdout).counts).toMatchObject({ total: 25, passed: 24, failed: 1, interrupted: 0 });
+  });
+
   it('does not stop below N', async () => {
     const r = await runCli(['gate', url('fail-1'), url('ok-1'), url('ok-2'), '--task-type', 't', '--max-failures', '2', '--json'], env);
     expect(r.code).toBe(1);
