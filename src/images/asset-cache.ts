@@ -41,6 +41,12 @@ export class AssetCache {
   /** Where earlier versions kept this file (the config folder); moved here on first use. */
   private readonly legacyFile?: string;
   private migration?: Promise<void>;
+  /**
+   * The file as this process last read or wrote it: a gate looks up every file it uploads, and
+   * re-reading up to 20,000 entries per lookup made that cost grow with the cache. Writes still
+   * re-read the file first, so entries other processes added meanwhile are kept.
+   */
+  private memory?: Promise<CacheFile>;
 
   /**
    * @param dir the cache folder (SPEC §2).
@@ -57,7 +63,7 @@ export class AssetCache {
 
   async get(key: AssetCacheKey): Promise<string | undefined> {
     await this.writing.catch(() => undefined);
-    const data = await this.load();
+    const data = await (this.memory ??= this.load());
     return data.entries[cacheKey(key)]?.ref;
   }
 
@@ -87,6 +93,7 @@ export class AssetCache {
     }
     prune(data);
     await this.writeFile(data);
+    this.memory = Promise.resolve(data);
     return true;
   }
 

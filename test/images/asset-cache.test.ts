@@ -72,6 +72,24 @@ describe('AssetCache', () => {
     },
   );
 
+  it('reads the file once per instance, not once per lookup; a write still keeps what another process added', async () => {
+    const dir = freshDir();
+    await new AssetCache(dir).set({ baseUrl: 'https://api.test', sha256: HASH }, REF_A);
+    const cache = new AssetCache(dir);
+    expect(await cache.get({ baseUrl: 'https://api.test', sha256: HASH })).toBe(REF_A);
+    // Lookups answer from what was read: the file is not parsed again for each.
+    const file = path.join(dir, 'assets.json');
+    const saved = await readFile(file, 'utf8');
+    await writeFile(file, 'not json {');
+    expect(await cache.get({ baseUrl: 'https://api.test', sha256: HASH })).toBe(REF_A);
+    // Another process adds an entry; this one's next write merges it in, and sees it from then on.
+    await writeFile(file, saved);
+    await new AssetCache(dir).set({ baseUrl: 'https://api.test', sha256: 'cd'.repeat(32) }, REF_B);
+    await cache.set({ baseUrl: 'https://api.test', sha256: 'ef'.repeat(32) }, REF_B);
+    expect(await cache.get({ baseUrl: 'https://api.test', sha256: 'cd'.repeat(32) })).toBe(REF_B);
+    expect(Object.keys(JSON.parse(await readFile(file, 'utf8')).entries)).toHaveLength(3);
+  });
+
   it('reports a failed write without throwing', async () => {
     // A folder that cannot be created (its parent is a file) fails for root too.
     const blocker = path.join(root, `blocker-${++n}`);
