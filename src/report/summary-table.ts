@@ -56,8 +56,30 @@ export function gateSummaryLine(report: GateReport): string {
   const passed = report.counts?.passed ?? report.results.filter((r) => classifyResult(r) === 'PASS').length;
   const cost = oneLine(String(report.cost ?? '')) || '0';
   const regressed = report.baseline && typeof report.baseline.regressed === 'number' && report.baseline.regressed > 0 ? `, ${report.baseline.regressed} regressed` : '';
-  const reused = typeof report.counts?.reused === 'number' && report.counts.reused > 0 ? ` (${report.counts.reused} reused from the cache, not billed again)` : '';
-  return `${passed}/${total} passed${regressed}, threshold ${formatThreshold(report.threshold)}, total cost ${cost}${reused}`;
+  return `${passed}/${total} passed${regressed}, threshold ${formatThreshold(report.threshold)}, total cost ${cost}${reuseNote(report)}`;
+}
+
+/**
+ * ` (2 reused from the cache, not billed again)`: the results read back whole (`counts.reused`),
+ * and with --runs the runs read back of images that also made new ones (a rerun with more runs),
+ * which `counts.reused` leaves out.
+ */
+function reuseNote(report: GateReport): string {
+  const whole = typeof report.counts?.reused === 'number' ? report.counts.reused : 0;
+  let runs = 0;
+  let images = 0;
+  for (const r of report.results) {
+    if (r.reused === true || !Array.isArray(r.runs)) continue;
+    const n = r.runs.filter((run) => run && typeof run === 'object' && run.reused === true).length;
+    if (n > 0) {
+      runs += n;
+      images++;
+    }
+  }
+  const parts: string[] = [];
+  if (whole > 0) parts.push(`${whole} reused from the cache`);
+  if (runs > 0) parts.push(`${runs} run${runs === 1 ? '' : 's'} of ${images}${whole > 0 ? ' other' : ''} image${images === 1 ? '' : 's'} reused${whole > 0 ? '' : ' from the cache'}`);
+  return parts.length ? ` (${parts.join(', ')}, not billed again)` : '';
 }
 
 function toRow(result: GateResult, reportThreshold: number): Row {

@@ -53,6 +53,34 @@ describe('renderGateTable', () => {
   });
 });
 
+describe('gateSummaryLine: what was reused from the cache', () => {
+  const run = (reused: boolean) => ({ evaluation_id: 'x', status_code: 'completed', overall_passed: true, weighted_pass_rate: 0.9, cost: '0.4', ...(reused ? { reused: true } : {}) });
+  const base = async () => {
+    const { report } = await mixedReport();
+    const results = report.results.slice(0, 3).map((r) => ({ ...r, reused: undefined, runs: undefined }));
+    return { ...report, cost: '1.2', results, counts: { ...report.counts, total: 3, passed: 2, reused: 0 } };
+  };
+
+  it('says how many results were read back whole', async () => {
+    const report = await base();
+    expect(gateSummaryLine(report)).toBe('2/3 passed, threshold 0.80, total cost 1.2');
+    report.results[0] = { ...report.results[0]!, reused: true };
+    expect(gateSummaryLine({ ...report, counts: { ...report.counts, reused: 1 } })).toBe('2/3 passed, threshold 0.80, total cost 1.2 (1 reused from the cache, not billed again)');
+  });
+
+  it('with --runs, also the runs read back of images that made new ones too', async () => {
+    const report = await base();
+    report.results[0] = { ...report.results[0]!, reused: true, runs: [run(true), run(true), run(true)] };
+    report.results[1] = { ...report.results[1]!, runs: [run(true), run(true), run(false)] };
+    report.results[2] = { ...report.results[2]!, runs: [run(true), run(false), run(false)] };
+    expect(gateSummaryLine({ ...report, counts: { ...report.counts, reused: 1 } })).toBe(
+      '2/3 passed, threshold 0.80, total cost 1.2 (1 reused from the cache, 3 runs of 2 other images reused, not billed again)',
+    );
+    report.results[0] = { ...report.results[0]!, reused: undefined, runs: [run(false), run(false), run(false)] };
+    expect(gateSummaryLine(report)).toBe('2/3 passed, threshold 0.80, total cost 1.2 (3 runs of 2 images reused from the cache, not billed again)');
+  });
+});
+
 describe('renderGateTable: widths, long paths, big gates (issue #12 item 8)', () => {
   const result = (image: string, passed: boolean) => ({
     image,
