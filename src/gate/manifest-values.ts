@@ -31,9 +31,9 @@ export function thresholdValue(value: unknown, origin: string): number {
   return value;
 }
 
-export function attributesValue(value: unknown, origin: string): Record<string, unknown> {
+export function attributesValue(value: unknown, origin: string, key = 'attributes'): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new UsageError(`${origin}: "attributes" must be an object like {"style": "photo"} (got ${describeType(value)})`);
+    throw new UsageError(`${origin}: "${key}" must be an object like {"style": "photo"} (got ${describeType(value)})`);
   }
   return value as Record<string, unknown>;
 }

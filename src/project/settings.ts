@@ -117,7 +117,7 @@ function typed(raw: unknown, key: ProjectKey, name: string, where: Where): Proje
     case 'refs':
       return refsValue(raw, label).map((ref) => (isLocalPath(ref.image) ? { ...ref, image: path.resolve(where.dir, ref.image) } : ref));
     case 'attributes':
-      return attributesValue(raw, label);
+      return attributesValue(raw, label, name);
   }
 }
 

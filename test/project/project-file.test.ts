@@ -260,7 +260,7 @@ describe('bad files exit 2 naming the file, the key and the closest known key; n
     ['a threshold that is a string', { threshold: 'high' }, [/"threshold" must be a number from 0 to 1/]],
     ['a threshold out of range', { threshold: 1.5 }, [/"threshold" must be a number from 0 to 1/]],
     ['a prompt that is a number', { prompt: 3 }, [/"prompt" must be a string \(got the number 3\)/]],
-    ['attributes that are not an object', { attr: 'style=photo' }, [/"attributes" must be an object/]],
+    ['attributes that are not an object', { attr: 'style=photo' }, [/"attr" must be an object/]],
     ['a fractional concurrency', { concurrency: 2.5 }, [/"concurrency" must be a whole number/]],
     ['a concurrency out of range', { concurrency: 0 }, [/runflow-eval\.config\.json "concurrency" must be a whole number from 1 to 1000/]],
     ['a duration as a number', { timeout: 600 }, [/"timeout" must be a duration string like "10m"/, /write "600s" for seconds or "600ms" for milliseconds/]],
