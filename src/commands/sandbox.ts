@@ -14,7 +14,7 @@ interface Flags {
   host?: string;
 }
 
-/** Runs the built-in local API in the foreground until Ctrl-C (SPEC §9). */
+/** Runs the built-in local API in the foreground until Ctrl-C or SIGTERM (SPEC §9); exits 130/143. */
 async function runSandbox(ctx: Context, flags: Flags): Promise<number> {
   const port = wholeNumberFlag(flags.port, '--port', 0, 65535, 0);
   const workers = wholeNumberFlag(flags.workers, '--workers', 1, 10_000, 8);
@@ -62,7 +62,9 @@ async function runSandbox(ctx: Context, flags: Flags): Promise<number> {
   });
   await sandbox.close();
   ctx.err('sandbox stopped');
-  return 0;
+  // Stopping is the only way a foreground server ends, but SPEC §4 gives interrupts 130/143, as a
+  // shell reports for any command ended by Ctrl-C or `kill`; a script that waits on it sees that.
+  return ctx.interruptExitCode;
 }
 
 /** `--eval-time D`, or `MIN..MAX` to spread evaluation times evenly over a range. */

@@ -48,7 +48,7 @@ describe('--sandbox', () => {
 });
 
 describe('sandbox (standalone)', () => {
-  it('prints its URL on stdout, serves the API to other processes, and stops cleanly on SIGINT', async () => {
+  it('prints its URL on stdout, serves the API to other processes, and stops cleanly on SIGINT with 130 (SPEC §4)', async () => {
     const server = start(['sandbox', '--port', '0'], { killAfterMs: 30_000 });
     try {
       await waitUntil(() => /\n/.test(server.stdout), 'the sandbox prints its URL', server);
@@ -66,10 +66,25 @@ describe('sandbox (standalone)', () => {
 
       server.child.kill('SIGINT');
       const r = await server.done;
-      expect(r.code).toBe(0);
+      expect(r.code).toBe(130);
       expect(r.stdout.trim()).toBe(url);
+      expect(r.stderr).toContain('sandbox stopped');
     } finally {
       // A failed check must not leave the server running until the kill timer.
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    }
+  });
+
+  it('stops cleanly on SIGTERM (a CI job ending its background sandbox) and exits 143, as §4 says of interrupts', async () => {
+    const server = start(['sandbox', '--port', '0'], { killAfterMs: 30_000 });
+    try {
+      await waitUntil(() => /\n/.test(server.stdout), 'the sandbox prints its URL', server);
+      server.child.kill('SIGTERM');
+      const r = await server.done;
+      expect(r.code).toBe(143);
+      expect(r.stderr).toContain('sandbox stopped');
+      expect(r.stderr).not.toMatch(/error|bug/i);
+    } finally {
       if (server.child.exitCode === null) server.child.kill('SIGKILL');
     }
   });
