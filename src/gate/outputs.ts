@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Context } from '../context.js';
-import { UsageError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
+import { ExitCode, worstExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { GateReport, GateResultExtra } from './types.js';
 
 export interface ReportTargets {
@@ -41,12 +42,25 @@ export async function prepareReportTargets(targets: ReportTargets): Promise<void
   }
 }
 
-/** Writes every requested report; a failure to write one is reported and does not hide the others. */
-export async function writeReports(ctx: Context, report: GateReport, extras: GateResultExtra[] | undefined, targets: ReportTargets): Promise<void> {
+/**
+ * Writes every requested report; a failure to write one does not hide the others. A report the
+ * user asked for that could not be written is an error, not a warning: CI would pass the step and
+ * only a later step would find the file missing. The gate's own result still stands and is
+ * printed; the run ends with the worse of its exit code and 5 (`error` says which file), and the
+ * `--json-file` document, written last, and the `--json` one carry that exit code.
+ */
+export async function writeReports(
+  ctx: Context,
+  report: GateReport,
+  extras: GateResultExtra[] | undefined,
+  targets: ReportTargets,
+): Promise<{ report: GateReport; error?: CliError }> {
+  const failures: string[] = [];
+  const gateExitCode = report.exit_code;
   const jobs: Array<[string, string | undefined, () => Promise<string> | string]> = [
-    ['--json-file', targets.jsonFile, () => JSON.stringify(report, null, 2) + '\n'],
     ['--junit', targets.junit, async () => (await import('../report/junit.js')).renderJUnit(report, extras)],
     ['--report', targets.report, async () => (await import('../report/html.js')).renderHtml(report, extras)],
+    ['--json-file', targets.jsonFile, () => JSON.stringify(report, null, 2) + '\n'],
   ];
   for (const [flag, file, render] of jobs) {
     if (!file) continue;
@@ -55,10 +69,21 @@ export async function writeReports(ctx: Context, report: GateReport, extras: Gat
       // Named at the end, so a CI log says where to find each report.
       ctx.err(`wrote ${file} (${flag.slice(2)})`);
     } catch (err) {
-      ctx.err(`warning: could not write ${flag} ${file}: ${(err as Error).message}`);
+      failures.push(`${flag} ${file}: ${(err as Error).message}`);
+      report = { ...report, exit_code: worstExitCode([report.exit_code, ExitCode.Api]) };
     }
   }
   if (ctx.githubActions) await writeGitHubOutputs(ctx, report, extras);
+  if (!failures.length) return { report };
+  const error = new CliError(`could not write ${failures.length === 1 ? 'a requested report' : `${failures.length} requested reports`}: ${failures[0]}`, {
+    exitCode: report.exit_code as ExitCodeValue,
+    code: 'REPORT_NOT_WRITTEN',
+    lines: failures.slice(1),
+    details: { files: failures, gate_exit_code: gateExitCode },
+    hint: `the gate itself ${gateExitCode === 0 ? 'passed' : `ended with exit ${gateExitCode}`} (its results are printed above); fix the path and rerun the same gate: evaluations already made are read back, not paid again`,
+    resultPrinted: ctx.globals.json,
+  });
+  return { report, error };
 }
 
 async function writeGitHubOutputs(ctx: Context, report: GateReport, extras: GateResultExtra[] | undefined): Promise<void> {
