@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
-import { parseDuration } from '../util/duration.js';
+import { parseDuration, parseDeadline } from '../util/duration.js';
 import { UsageError } from '../errors.js';
 import { action, withGlobals } from './define.js';
 import { addSubmitFlags, specFromFlags, type SubmitFlags } from '../evaluations/submit-flags.js';
@@ -13,7 +13,7 @@ interface Flags extends SubmitFlags {
 }
 
 async function runSubmit(ctx: Context, image: string, flags: Flags): Promise<number> {
-  const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT, '--timeout');
+  const timeoutMs = parseDeadline(flags.timeout ?? DEFAULT_TIMEOUT, '--timeout');
   if (flags.interval !== undefined) parseDuration(flags.interval, '--interval');
   if (flags.idempotencyKey !== undefined) {
     if (flags.resubmit) throw new UsageError('--idempotency-key and --resubmit contradict each other; give one');

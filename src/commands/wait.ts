@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { DEFAULT_EMBED } from '../api/evaluations.js';
-import { parseDuration } from '../util/duration.js';
+import { parseDuration, parseDeadline } from '../util/duration.js';
 import { DEFAULT_TIMEOUT, waitAndReport, type WaitFlags } from '../evaluations/wait.js';
 import { action, withGlobals } from './define.js';
 import { requireUuid } from '../validate.js';
@@ -24,7 +24,7 @@ Examples:
     .action(
       action(ctx, async (rawId: string, flags: WaitFlags) => {
         const id = requireUuid(rawId, 'evaluation id');
-        const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT, '--timeout');
+        const timeoutMs = parseDeadline(flags.timeout ?? DEFAULT_TIMEOUT, '--timeout');
         if (flags.interval !== undefined) parseDuration(flags.interval, '--interval');
         await ctx.apiSettings();
         return waitAndReport(ctx, id, flags, ctx.clock.now() + timeoutMs);

@@ -3,7 +3,7 @@ import { MIN_POLL_INTERVAL_MS } from '../evaluations/poll.js';
 import type { KeyOptions } from '../evaluations/request.js';
 import type { SubmitFlags } from '../evaluations/submit-flags.js';
 import { DEFAULT_TIMEOUT } from '../evaluations/wait.js';
-import { parseDuration } from '../util/duration.js';
+import { parseDeadline, parseDuration } from '../util/duration.js';
 import { wholeNumberFlag } from '../validate.js';
 import type { BaselineFlags } from './baseline-file.js';
 import type { ReportTargets } from './outputs.js';
@@ -53,7 +53,7 @@ export interface GateOptions {
 /** Checks every flag that needs no file or request, in the order a user reads them; exit 2 on the first bad one. */
 export async function parseGateFlags(flags: GateFlags): Promise<GateOptions> {
   const threshold = parseThreshold(flags.threshold);
-  const timeoutMs = parseDuration(flags.timeout ?? DEFAULT_TIMEOUT, '--timeout');
+  const timeoutMs = parseDeadline(flags.timeout ?? DEFAULT_TIMEOUT, '--timeout');
   // Floored as wait's is: a 0 gap would poll each evaluation as fast as the service answers.
   const intervalMs = flags.interval !== undefined ? Math.max(MIN_POLL_INTERVAL_MS, parseDuration(flags.interval, '--interval')) : undefined;
   const concurrencyCap = wholeNumberFlag(flags.concurrency, '--concurrency', 1, 1000, DEFAULT_CONCURRENCY_CAP);

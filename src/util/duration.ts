@@ -26,6 +26,16 @@ export function parseDuration(raw: string, flag: string): number {
   return Math.round(total);
 }
 
+/**
+ * A deadline (`--timeout`): a duration above zero. `0s` would end the command before its first
+ * answer (every gate input timed out, exit 6), which no one means: refused as bad input instead.
+ */
+export function parseDeadline(raw: string, flag: string): number {
+  const ms = parseDuration(raw, flag);
+  if (ms <= 0) throw new UsageError(`${flag} ${raw.trim()}: a deadline must be longer than 0 (e.g. 90s, 10m, 1h)`);
+  return ms;
+}
+
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   const s = ms / 1000;

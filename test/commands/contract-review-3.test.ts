@@ -75,3 +75,32 @@ describe('a requested report that cannot be written at the end fails the run (no
     expect(r.stderr).toMatch(/the gate itself ended with exit 1/);
   });
 });
+
+describe('a zero deadline is bad input (exit 2, nothing sent), not a run that times out at once', () => {
+  it('gate, wait and submit refuse --timeout 0s / 0 / 0ms naming the flag; a project file timeout of "0s" names the file', async () => {
+    const id = '00000000-0000-4000-8000-000000000001';
+    for (const value of ['0s', '0', '0ms']) {
+      const gate = await runCli(['gate', 'https://example.com/a.png', '--task-type', 't', '--timeout', value], env);
+      expect(gate.code).toBe(2);
+      expect(gate.stderr).toContain(`--timeout ${value}: a deadline must be longer than 0`);
+      const wait = await runCli(['wait', id, '--timeout', value], env);
+      expect(wait.code).toBe(2);
+      expect(wait.stderr).toContain('--timeout');
+      const submit = await runCli(['submit', 'https://example.com/a.png', '--task-type', 't', '--timeout', value], env);
+      expect(submit.code).toBe(2);
+    }
+    expect(api.requests).toHaveLength(0);
+
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'runflow-eval.config.json'), JSON.stringify({ 'task-type': 't', timeout: '0s' }));
+    const project = await runCli(['gate', 'https://example.com/a.png'], env, { cwd: dir });
+    expect(project.code).toBe(2);
+    expect(project.stderr).toContain('runflow-eval.config.json');
+    expect(project.stderr).toContain('timeout');
+    expect(api.requests).toHaveLength(0);
+
+    // A real deadline still works.
+    const ok = await runCli(['gate', 'https://example.com/a.png', '--task-type', 't', '--timeout', '30s'], env, { clock: fastClock() });
+    expect(ok.code).toBe(0);
+  });
+});
