@@ -13,12 +13,13 @@ import {
   apiErrorFromResponse,
   ConnectionError,
   RequestTimeoutError,
+  proxyRefusalStatus,
   ResponseFormatError,
   StorageUploadError,
   type RequestDescription,
 } from './errors.js';
 import { describeUnexpectedBody, requestIdFrom } from './error-body.js';
-import { proxySettings } from './proxy.js';
+import { proxyInUse, proxySettings } from './proxy.js';
 import { ATTEMPT_TIMEOUT_CODE, decideRetry, DEFAULT_MAX_ATTEMPTS, errorCode, parseRetryAfter } from './retry.js';
 
 /**
@@ -443,6 +444,11 @@ export class RunflowClient {
     const code = errorCode(error);
     if (code === ATTEMPT_TIMEOUT_CODE || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
       return new RequestTimeoutError(p.description, p.timeoutMs, { attempts, cause: error });
+    }
+    const proxyStatus = proxyRefusalStatus(error);
+    if (proxyStatus !== undefined) {
+      const protocol = p.url.startsWith('http:') ? 'http:' : 'https:';
+      return ConnectionError.proxyRefused(p.host, proxyStatus, this.#opts.dispatcher ? undefined : proxyInUse(this.#opts.env ?? process.env, protocol), { attempts, cause: error });
     }
     if (code === undefined) return error instanceof Error ? error : new Error(String(error));
     return new ConnectionError(p.host, code, { attempts, cause: error });

@@ -84,13 +84,13 @@ export class ConnectionError extends CliError {
   readonly host: string;
   readonly errno?: string;
 
-  constructor(host: string, errno: string | undefined, opts: { attempts?: number; cause?: unknown; hint?: string } = {}) {
+  constructor(host: string, errno: string | undefined, opts: { attempts?: number; cause?: unknown; hint?: string; message?: string; details?: Record<string, unknown> } = {}) {
     const after = opts.attempts && opts.attempts > 1 ? ` (after ${opts.attempts} attempts)` : '';
-    super(`could not connect to ${host}: ${errno ?? 'network error'}${after}`, {
+    super(`${opts.message ?? `could not connect to ${host}: ${errno ?? 'network error'}`}${after}`, {
       exitCode: ExitCode.Api,
       code: 'connection_error',
       hint: opts.hint ?? connectionHint(errno),
-      details: { host, errno: errno ?? null, attempts: opts.attempts ?? 1 },
+      details: { host, errno: errno ?? null, attempts: opts.attempts ?? 1, ...opts.details },
       cause: opts.cause,
     });
     this.host = host;
@@ -103,8 +103,39 @@ export class ConnectionError extends CliError {
    */
   get unreachable(): boolean {
     const e = this.errno ?? '';
-    return UNREACHABLE_ERRNOS.has(e) || /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(e);
+    // A proxy that refuses the tunnel (PROXY_403, PROXY_407…) keeps the service out of reach too.
+    return UNREACHABLE_ERRNOS.has(e) || e.startsWith('PROXY_') || /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(e);
   }
+
+  /**
+   * The proxy answered the CONNECT with a status other than 200 (undici reports it only as an
+   * aborted request, `Proxy response (403) !== 200 when HTTP Tunneling`): name the proxy, the
+   * variable it came from and its status, with what that status usually means.
+   */
+  static proxyRefused(host: string, status: number, proxy: { variable: string; url: string } | undefined, opts: { attempts?: number; cause?: unknown } = {}): ConnectionError {
+    const via = proxy ? `the proxy ${proxy.url} (${proxy.variable})` : 'the proxy';
+    const hint =
+      status === 407
+        ? `the proxy wants credentials: give them in the proxy URL (${proxy?.variable ?? 'HTTPS_PROXY'}=http://user:password@host:port)`
+        : status === 403
+          ? `the proxy does not allow ${host}; ask for it to be allowed, or list it in NO_PROXY if it can be reached directly`
+          : `check the proxy (${proxy?.variable ?? 'HTTPS_PROXY'}) and NO_PROXY, or try again if the proxy was overloaded`;
+    return new ConnectionError(host, `PROXY_${status}`, {
+      ...opts,
+      message: `could not connect to ${host}: ${via} refused the connection with HTTP ${status}`,
+      hint,
+      details: { proxy: proxy?.url ?? null, proxy_variable: proxy?.variable ?? null, proxy_status: status },
+    });
+  }
+}
+
+/** The status of a proxy that refused a CONNECT, from undici's error (or its causes). */
+export function proxyRefusalStatus(error: unknown): number | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const m = /Proxy response \((\d{3})\)/.exec(String((e as { message?: unknown }).message ?? ''));
+    if (m) return Number(m[1]);
+  }
+  return undefined;
 }
 
 const UNREACHABLE_ERRNOS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'UND_ERR_CONNECT_TIMEOUT']);

@@ -34,3 +34,25 @@ export function proxySettings(env: Record<string, string | undefined>): ProxySet
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
+
+/**
+ * The proxy a request to `protocol` goes through, as the user can find it again: the variable it
+ * came from and its URL without credentials (a proxy password must not reach an error message).
+ */
+export function proxyInUse(env: Record<string, string | undefined>, protocol: 'http:' | 'https:'): { variable: string; url: string } | undefined {
+  const order = protocol === 'https:' ? ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'] : ['http_proxy', 'HTTP_PROXY'];
+  for (const variable of order) {
+    const value = nonEmpty(env[variable]);
+    if (value) return { variable, url: withoutCredentials(value) };
+  }
+  return undefined;
+}
+
+function withoutCredentials(raw: string): string {
+  try {
+    const u = new URL(raw.includes('://') ? raw : `http://${raw}`);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return raw.replace(/\/\/[^@/]*@/, '//');
+  }
+}

@@ -104,3 +104,44 @@ describe('a zero deadline is bad input (exit 2, nothing sent), not a run that ti
     expect(ok.code).toBe(0);
   });
 });
+
+describe('a proxy that refuses the tunnel is named with its status (not "UND_ERR_ABORTED")', () => {
+  async function refusingProxy(status: number): Promise<{ url: string; connects: string[]; close(): Promise<void> }> {
+    const http = await import('node:http');
+    const connects: string[] = [];
+    const server = http.createServer((_req, res) => res.writeHead(status).end());
+    server.on('connect', (req, socket) => {
+      connects.push(String(req.url));
+      socket.end(`HTTP/1.1 ${status} Refused\r\nContent-Length: 0\r\n\r\n`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    return { url: `http://127.0.0.1:${port}`, connects, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  it('403 and 407: the message names the proxy (without its password), its variable and status; exit 5; a gate stops after the first input', async () => {
+    for (const status of [403, 407]) {
+      const proxy = await refusingProxy(status);
+      try {
+        const proxyUrl = proxy.url.replace('http://', 'http://alice:s3cretpw@');
+        const penv = { ...env, RUNFLOW_BASE_URL: 'https://api.runflow.invalid', HTTPS_PROXY: proxyUrl };
+        const r = await runCli(['price'], penv, { clock: fastClock() });
+        expect(r.code).toBe(5);
+        expect(r.stderr).toContain(`could not connect to api.runflow.invalid: the proxy ${proxy.url} (HTTPS_PROXY) refused the connection with HTTP ${status}`);
+        expect(r.stderr).toMatch(status === 407 ? /hint: the proxy wants credentials/ : /hint: the proxy does not allow api\.runflow\.invalid/);
+        expect(r.stderr + r.stdout).not.toContain('s3cretpw');
+        expect(r.stderr).not.toContain('UND_ERR_ABORTED');
+
+        const before = proxy.connects.length;
+        const gate = await runCli(['gate', 'https://e.com/a.png', 'https://e.com/b.png', 'https://e.com/c.png', '--task-type', 't', '--no-balance-check', '--json'], penv, { clock: fastClock() });
+        expect(gate.code).toBe(5);
+        const doc = JSON.parse(gate.stdout);
+        expect(doc.error).toMatchObject({ exit_code: 5, details: { proxy: proxy.url, proxy_variable: 'HTTPS_PROXY', proxy_status: status } });
+        // The service is out of reach through this proxy: one input tried, not every one.
+        expect(proxy.connects.length - before).toBe(1);
+      } finally {
+        await proxy.close();
+      }
+    }
+  });
+});
