@@ -36,18 +36,22 @@ export function mergeReports(docs: Array<{ name: string; text: string }>, opts: 
   const extraCodes: number[] = [];
   const thresholds: number[] = [];
   const skipped = new Set<string>();
-  // An evaluation belongs to one input: a second copy of it (the same file given twice, or an
-  // artefact downloaded into two folders) is dropped, never counted again.
+  // A result already merged from another document (an artefact downloaded into two folders) is
+  // dropped, never counted again: the same input (image, client_ref, threshold) with the same
+  // evaluation. Inputs that share an evaluation are kept, as the gate counted each: identical files,
+  // or manifest items differing only in threshold (which can land in different shards). Within one
+  // document nothing is dropped.
   const seen = new Map<string, string>();
   for (const report of parsed) {
     for (const result of report.results) {
       const id = typeof result.evaluation_id === 'string' && result.evaluation_id ? result.evaluation_id : undefined;
-      const earlier = id !== undefined ? seen.get(id) : undefined;
-      if (earlier !== undefined) {
+      const key = id === undefined ? undefined : JSON.stringify([id, result.image, result.client_ref ?? null, result.threshold ?? null]);
+      const earlier = key !== undefined ? seen.get(key) : undefined;
+      if (earlier !== undefined && earlier !== report.name) {
         opts.warn?.(`gate merge: ${report.name}: ${result.image} (${id}) is already in ${earlier}; counted once`);
         continue;
       }
-      if (id !== undefined) seen.set(id, report.name);
+      if (key !== undefined) seen.set(key, report.name);
       results.push(result);
     }
     for (const file of report.skipped) skipped.add(file);

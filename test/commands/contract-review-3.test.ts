@@ -145,3 +145,35 @@ describe('a proxy that refuses the tunnel is named with its status (not "UND_ERR
     }
   });
 });
+
+describe('gate merge keeps inputs that share an evaluation (identical files, items differing in threshold)', () => {
+  it('a document merged alone says what the gate said: same counts, same exit code, every input', async () => {
+    const dir = tempDir();
+    // Two manifest items with the same image and body share one idempotency key, so one evaluation;
+    // only their thresholds differ: the strict one fails.
+    api.setOutcome(() => ({ overall_passed: true, weighted_pass_rate: 0.7 }));
+    const manifest = path.join(dir, 'm.jsonl');
+    fs.writeFileSync(manifest, ['{"image":"https://e.com/same.png","threshold":0.5}', '{"image":"https://e.com/same.png","threshold":0.9}', '{"image":"https://e.com/other.png"}'].join('\n'));
+    const whole = path.join(dir, 'whole.json');
+    const gate = await runCli(['gate', '--manifest', manifest, '--task-type', 't', '--json-file', whole], env, { clock: fastClock() });
+    expect(gate.code).toBe(1);
+    const doc = JSON.parse(fs.readFileSync(whole, 'utf8'));
+    expect(doc.results[0].evaluation_id).toBe(doc.results[1].evaluation_id);
+
+    const merged = await runCli(['gate', 'merge', whole, '--json'], env);
+    expect(merged.code).toBe(1);
+    const m = JSON.parse(merged.stdout);
+    expect(m.counts).toEqual(doc.counts);
+    expect(m.results.map((r: { threshold: number; passed: boolean }) => [r.threshold, r.passed])).toEqual([[0.5, true], [0.9, false], [0, true]]);
+    expect(merged.stderr).not.toMatch(/counted once/);
+
+    // Shards of it too: the shard holding both items keeps both.
+    const shards = [1, 2].map((i) => path.join(dir, `s${i}.json`));
+    for (const [i, file] of shards.entries()) {
+      await runCli(['gate', '--manifest', manifest, '--task-type', 't', '--shard', `${i + 1}/2`, '--json-file', file], env, { clock: fastClock() });
+    }
+    const fromShards = await runCli(['gate', 'merge', ...shards, '--json'], env);
+    expect(fromShards.code).toBe(1);
+    expect(JSON.parse(fromShards.stdout).counts.total).toBe(3);
+  });
+});
