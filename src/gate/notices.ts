@@ -29,9 +29,9 @@ export function reportEnding(ctx: Context, results: GateResult[], run: { interru
   }
   if (run.interrupted) reportInterrupted(ctx, results, resubmit);
   else {
-    const pending = run.results.filter((r) => r.evaluation_id && (r.status_code === 'pending' || r.status_code === 'running'));
+    const pending = distinctIds(run.results.filter((r) => r.status_code === 'pending' || r.status_code === 'running'));
     if (pending.length) {
-      ctx.err(`deadline passed with ${pending.length} evaluation(s) still pending: ${pending.map((r) => r.evaluation_id).join(', ')}`);
+      ctx.err(`deadline passed with ${pending.length} evaluation(s) still pending: ${pending.join(', ')}`);
       ctx.err('hint: raise --timeout, or rerun the same gate later to pick them up');
     }
   }
@@ -42,7 +42,8 @@ export function reportEnding(ctx: Context, results: GateResult[], run: { interru
  * cancel), by id, and what a rerun does about it.
  */
 function reportInterrupted(ctx: Context, results: GateResult[], resubmit: boolean): void {
-  const running = results.filter((r) => r.status_code === 'interrupted' && r.evaluation_id);
+  // By evaluation: inputs with identical content share one, which runs (and is billed) once.
+  const running = distinctIds(results.filter((r) => r.status_code === 'interrupted'));
   const finished = results.filter((r) => r.evaluation_id && r.status_code !== 'interrupted').length;
   const notSent = results.filter((r) => r.status_code === 'not_submitted').length;
   const parts = [`${running.length} still running on the server`];
@@ -51,10 +52,15 @@ function reportInterrupted(ctx: Context, results: GateResult[], resubmit: boolea
   ctx.err(`interrupted: ${parts.join(', ')}`);
   if (!running.length) return;
   ctx.err(`the ${running.length} still running keep running and may be billed (there is no cancel):`);
-  for (const r of running) ctx.err(`  ${r.evaluation_id}`);
+  for (const id of running) ctx.err(`  ${id}`);
   if (resubmit) {
     ctx.err('they were sent with --resubmit (fresh idempotency keys): running the gate again pays for them again; follow them with `runflow-eval wait <id>`');
   } else {
     ctx.err('run the same gate command again to pick them up (same idempotency keys) instead of paying twice');
   }
+}
+
+/** The evaluation ids of these results, each once, in order. */
+function distinctIds(results: GateResult[]): string[] {
+  return [...new Set(results.map((r) => r.evaluation_id).filter((id): id is string => typeof id === 'string' && id !== ''))];
 }

@@ -177,3 +177,13 @@ describe('gate merge keeps inputs that share an evaluation (identical files, ite
     expect(JSON.parse(fromShards.stdout).counts.total).toBe(3);
   });
 });
+
+describe('ids left running are listed once each, however many inputs share them', () => {
+  it('the deadline message counts and lists evaluations, not inputs', async () => {
+    api.setOutcome(() => ({ durationMs: Infinity }));
+    const r = await runCli(['gate', 'https://e.com/same.png', 'https://e.com/same.png', 'https://e.com/other.png', '--task-type', 't', '--timeout', '1s'], env, { clock: fastClock() });
+    expect(r.code).toBe(6);
+    const line = r.stderr.split('\n').find((l) => l.startsWith('deadline passed'))!;
+    expect(line).toMatch(/^deadline passed with 2 evaluation\(s\) still pending: [0-9a-f-]{36}, [0-9a-f-]{36}$/);
+  });
+});
