@@ -33,7 +33,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCodeValue; meaning: stri
  * For a gate over many images: the first of 130, 2, 4, 5, 6, 3, 1, 0 that applies wins (143, a
  * SIGTERM, stands where 130 does).
  */
-const GATE_PRECEDENCE: readonly number[] = [143, 130, 2, 4, 5, 6, 3, 1, 0];
+export const GATE_PRECEDENCE: readonly number[] = [143, 130, 2, 4, 5, 6, 3, 1, 0];
 
 export function worstExitCode(codes: Iterable<number>): number {
   const seen = new Set(codes);

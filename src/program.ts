@@ -1,9 +1,10 @@
 import { Command, Option } from './commander.js';
 import type { Context } from './context.js';
-import { EXIT_CODE_TABLE } from './exit-codes.js';
+import { EXIT_CODE_TABLE, GATE_PRECEDENCE } from './exit-codes.js';
 import { VERSION } from './version.js';
 import { CATALOG, targetCommands } from './commands/catalog.js';
-import { withGlobals } from './commands/define.js';
+import { action, withGlobals } from './commands/define.js';
+import { UsageError } from './errors.js';
 
 export interface ProgramOptions {
   /** The arguments of this run: only the command they name is loaded. */
@@ -50,23 +51,24 @@ export async function createProgram(ctx: Context, opts: ProgramOptions = {}): Pr
     }
   }
 
-  program
-    .command('help')
+  // Takes the global flags like every command (SPEC §3): `help exit-codes --json` prints the table
+  // as one JSON document, and a command's help under --json is one document holding the text.
+  withGlobals(program.command('help'))
     .description('show help for a command, or `help exit-codes` for the exit-code table')
     .argument('[topic]', 'a command name, or exit-codes')
-    .action((topic: string | undefined) => {
+    .action(action(ctx, async (topic: string | undefined) => {
       if (topic === 'exit-codes') {
-        ctx.out(formatExitCodes());
-        return;
+        if (ctx.globals.json) ctx.json(exitCodesDocument());
+        else ctx.out(formatExitCodes());
+        return 0;
       }
       const target = topic ? program.commands.find((c) => c.name() === topic) : undefined;
-      if (topic && !target) {
-        ctx.err(`error: unknown help topic '${topic}'`);
-        ctx.exitCode = 2;
-        return;
-      }
-      (target ?? program).outputHelp();
-    });
+      if (topic && !target) throw new UsageError(`unknown help topic '${topic}'`, { hint: 'give a command name, or exit-codes' });
+      const shown = target ?? program;
+      if (ctx.globals.json) ctx.json({ topic: topic ?? null, help: shown.helpInformation() });
+      else shown.outputHelp();
+      return 0;
+    }));
 
   for (const cmd of program.commands) applyInherited(cmd);
   return program;
@@ -101,6 +103,14 @@ function describeOption(option: Option): string {
   if (/\(default\b/.test(text)) return text;
   const value = option.defaultValueDescription ?? (option.defaultValue !== undefined && typeof option.defaultValue !== 'boolean' ? String(option.defaultValue) : undefined);
   return value === undefined || value === '' ? text : `${text} (default ${value})`;
+}
+
+/** The exit-code table as data: `help exit-codes --json`. */
+function exitCodesDocument(): { exit_codes: Array<{ code: number; meaning: string }>; gate_precedence: number[] } {
+  return {
+    exit_codes: EXIT_CODE_TABLE.map(({ code, meaning }) => ({ code, meaning: meaning.replace(/`/g, '') })),
+    gate_precedence: [...GATE_PRECEDENCE],
+  };
 }
 
 export function formatExitCodes(): string {

@@ -187,3 +187,24 @@ describe('ids left running are listed once each, however many inputs share them'
     expect(line).toMatch(/^deadline passed with 2 evaluation\(s\) still pending: [0-9a-f-]{36}, [0-9a-f-]{36}$/);
   });
 });
+
+describe('help takes the global flags like every command (SPEC §3)', () => {
+  it('help exit-codes --json (or --json before it) prints the table as one JSON document; --verbose/--no-color are accepted', async () => {
+    for (const argv of [['help', 'exit-codes', '--json'], ['--json', 'help', 'exit-codes']]) {
+      const r = await runCli(argv, env);
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.exit_codes.map((e: { code: number }) => e.code)).toEqual([0, 1, 2, 3, 4, 5, 6, 130, 143]);
+      expect(doc.exit_codes[1].meaning).toMatch(/fell below the bar/);
+    }
+    const plain = await runCli(['help', 'exit-codes', '--verbose', '--no-color'], env);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^code +meaning/);
+    const gate = await runCli(['help', 'gate', '--json'], env);
+    expect(gate.code).toBe(0);
+    expect(JSON.parse(gate.stdout)).toMatchObject({ topic: 'gate', help: expect.stringContaining('Usage: runflow-eval gate') });
+    const unknown = await runCli(['help', 'nosuch', '--json'], env);
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout).error.message).toContain("unknown help topic 'nosuch'");
+  });
+});
