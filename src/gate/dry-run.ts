@@ -30,6 +30,11 @@ export async function runDryRun(ctx: Context, planned: PlannedInput[], flags: Ga
   if (flags.balanceCheck !== false && priceKnown) balance = await lookupBalance(ctx, price, spend.newEvaluations);
   if (balance.covered === null && spend.newEvaluations === 0) balance.covered = true;
   if (ctx.globals.json) {
+    // `inputs` lists what will be submitted (SPEC's shape); the other inputs the plan checked are
+    // added beside it, only when there are some: evaluations to gate by id, and broken files that
+    // will fail the gate (exit 3) without being sent.
+    const existing = planned.flatMap((p) => (p.input.kind === 'id' ? [p.input.id] : []));
+    const invalid = planned.flatMap((p) => (p.input.kind === 'invalid' ? [{ image: p.input.display, error: p.input.reason }] : []));
     ctx.json({
       dry_run: true,
       evaluations: spend.newEvaluations,
@@ -39,6 +44,8 @@ export async function runDryRun(ctx: Context, planned: PlannedInput[], flags: Ga
       currency: price.currency,
       total,
       inputs: submits.map((p) => ({ image: p.input.display, task_type: p.prepared!.spec.taskType ?? null })),
+      ...(existing.length ? { existing } : {}),
+      ...(invalid.length ? { invalid } : {}),
       reused: spend.reused,
       balance: balance.balance,
       covered: balance.covered,

@@ -208,3 +208,21 @@ describe('help takes the global flags like every command (SPEC §3)', () => {
     expect(JSON.parse(unknown.stdout).error.message).toContain("unknown help topic 'nosuch'");
   });
 });
+
+describe('gate --dry-run --json names every input it checked', () => {
+  it('inputs keeps SPEC shape for submissions; ids to gate and broken files are added beside it, only when present', async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'empty.png'), '');
+    const id = '00000000-0000-4000-8000-000000000009';
+    const r = await runCli(['gate', 'https://e.com/a.png', dir, '--id', id, '--task-type', 't', '--dry-run', '--json'], env);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.inputs).toEqual([{ image: 'https://e.com/a.png', task_type: 't' }]);
+    expect(doc.existing).toEqual([id]);
+    expect(doc.invalid).toEqual([{ image: path.join(dir, 'empty.png'), error: expect.stringContaining('is empty') }]);
+    const plain = await runCli(['gate', 'https://e.com/a.png', '--task-type', 't', '--dry-run', '--json'], env);
+    expect(Object.keys(JSON.parse(plain.stdout))).not.toContain('existing');
+    expect(Object.keys(JSON.parse(plain.stdout))).not.toContain('invalid');
+    expect(posts()).toHaveLength(0);
+  });
+});
