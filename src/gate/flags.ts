@@ -69,8 +69,9 @@ function parseThreshold(value: string | undefined): number {
   if (value === undefined) return 0;
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
-    // 80 is most likely a percentage: say what it would be as a fraction.
-    const hint = Number.isFinite(n) && n > 1 && n <= 100 ? `did you mean --threshold ${n / 100}? (a score from 0.0 to 1.0, not a percentage)` : undefined;
+    // 80 is most likely a percentage: say what it would be as a fraction. 1.5 is not (0.015 would
+    // be a strange bar), so no guess below 2.
+    const hint = Number.isFinite(n) && n >= 2 && n <= 100 ? `did you mean --threshold ${n / 100}? (a score from 0.0 to 1.0, not a percentage)` : undefined;
     throw new UsageError(`--threshold must be a number from 0.0 to 1.0 (got ${JSON.stringify(value)})`, { hint });
   }
   return n;

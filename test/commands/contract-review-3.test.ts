@@ -226,3 +226,15 @@ describe('gate --dry-run --json names every input it checked', () => {
     expect(posts()).toHaveLength(0);
   });
 });
+
+describe('--threshold hints a percentage only where one is likely', () => {
+  it('80 hints 0.8; 1.5 gets no 0.015 guess', async () => {
+    const pct = await runCli(['gate', 'https://e.com/a.png', '--task-type', 't', '--threshold', '80'], env);
+    expect(pct.code).toBe(2);
+    expect(pct.stderr).toContain('did you mean --threshold 0.8?');
+    const odd = await runCli(['gate', 'https://e.com/a.png', '--task-type', 't', '--threshold', '1.5'], env);
+    expect(odd.code).toBe(2);
+    expect(odd.stderr).toContain('--threshold must be a number from 0.0 to 1.0 (got "1.5")');
+    expect(odd.stderr).not.toContain('0.015');
+  });
+});
