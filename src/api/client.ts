@@ -19,6 +19,7 @@ import {
   type RequestDescription,
 } from './errors.js';
 import { describeUnexpectedBody, requestIdFrom } from './error-body.js';
+import { BodyAllowance } from './body-allowance.js';
 import { proxyInUse, proxySettings } from './proxy.js';
 import { ATTEMPT_TIMEOUT_CODE, decideRetry, DEFAULT_MAX_ATTEMPTS, errorCode, parseRetryAfter } from './retry.js';
 
@@ -112,10 +113,23 @@ export interface ClientOptions {
   placeholderKey?: boolean;
 }
 
+/**
+ * A JSON body made only when it is about to be sent, once per attempt, and let go as soon as
+ * that attempt has its answer: nothing of it is held while the request waits for its turn, for
+ * its retry, or for the rest of the command.
+ */
+export interface LazyBody {
+  /** Its length in bytes (what `encode` returns). */
+  size: number;
+  encode(): Promise<Buffer>;
+}
+
 export interface RequestOptions {
   query?: Record<string, string | undefined>;
   /** JSON-encoded, sent with `Content-Type: application/json`. */
   body?: unknown;
+  /** Instead of `body`: JSON bytes built per attempt (see LazyBody). */
+  lazyBody?: LazyBody;
   headers?: Record<string, string>;
   /** Sent as `Idempotency-Key`, identical on every retry. */
   idempotencyKey?: string;
@@ -169,6 +183,8 @@ interface SendParams {
   host: string;
   headers: Record<string, string>;
   body: () => string | StorageBody | undefined;
+  /** Replaces `body`: built per attempt, within the client's allowance for such bodies. */
+  lazyBody?: LazyBody;
   timeoutMs: number;
   signal?: AbortSignal;
   retry429Until?: number;
@@ -182,6 +198,11 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const STORAGE_MIN_TIMEOUT_MS = 120_000;
 const STORAGE_MIN_BYTES_PER_SECOND = 256 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * Bytes of lazily built bodies in memory at once: a few inline photographs (a 2560-px PNG is a
+ * 10 MB body). Sending them one after another over one link is no slower than all at once.
+ */
+const LAZY_BODY_BYTES = 32 * 1024 * 1024;
 /** Shorter "keys" (a test's `k`) are not searched for in responses: they would mask ordinary words. */
 const MIN_MASKED_KEY_LENGTH = 6;
 
@@ -196,6 +217,7 @@ export class RunflowClient {
   #pacer: Pacer | undefined;
   #responded = false;
   #respondedWaiters: Array<() => void> = [];
+  readonly #bodies = new BodyAllowance(LAZY_BODY_BYTES);
 
   constructor(opts: ClientOptions) {
     this.#opts = opts;
@@ -234,8 +256,8 @@ export class RunflowClient {
     };
     if (this.#opts.orgId) headers['x-organization-id'] = this.#opts.orgId;
     if (opts.idempotencyKey !== undefined) headers['idempotency-key'] = opts.idempotencyKey;
-    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const body = opts.body === undefined || opts.lazyBody ? undefined : JSON.stringify(opts.body);
+    if (body !== undefined || opts.lazyBody) headers['content-type'] = 'application/json';
     for (const [name, value] of Object.entries(opts.headers ?? {})) headers[name.toLowerCase()] = value;
 
     const description = { method, path };
@@ -247,6 +269,7 @@ export class RunflowClient {
       host: new URL(url).host,
       headers,
       body: () => body,
+      lazyBody: opts.lazyBody,
       timeoutMs: opts.timeoutMs ?? this.#opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       signal: opts.signal,
       retry429Until: opts.retry429Until,
@@ -320,15 +343,27 @@ export class RunflowClient {
         if (attempt === 1) this.#log(`  headers: ${formatHeadersForLog(p.headers)}`);
         // Real elapsed time for the log; the injected clock is for sleeps and deadlines.
         const pacer = p.paced ? this.#pacer : undefined;
-        const ticket = pacer ? await pacer.beforeAttempt(outer.signal, p.method) : undefined;
-        const started = performance.now();
+        // A lazy body is built before the turn is taken (the pacer's timing stays true) and
+        // dropped once this attempt is answered, within the allowance for such bodies.
+        const giveBack = p.lazyBody ? await this.#bodies.acquire(p.lazyBody.size, outer.signal) : undefined;
+        let ticket: number | void | undefined;
+        let started = performance.now();
         let response: RawResponse | undefined;
         let error: unknown;
+        let lazy: Buffer | undefined;
         try {
-          response = await this.#attempt(p, outer.signal);
-        } catch (err) {
-          if (outer.signal?.aborted) throw outer.signal.reason;
-          error = err;
+          lazy = p.lazyBody ? await p.lazyBody.encode() : undefined;
+          ticket = pacer ? await pacer.beforeAttempt(outer.signal, p.method) : undefined;
+          started = performance.now();
+          try {
+            response = await this.#attempt(p, outer.signal, lazy);
+          } catch (err) {
+            if (outer.signal?.aborted) throw outer.signal.reason;
+            error = err;
+          }
+        } finally {
+          lazy = undefined;
+          giveBack?.();
         }
         const elapsed = `${Math.max(0, Math.round(performance.now() - started))}ms`;
 
@@ -385,14 +420,14 @@ export class RunflowClient {
   }
 
   /** One attempt under its own time limit; the body is read in full before it counts as done. */
-  async #attempt(p: SendParams, outer: AbortSignal | undefined): Promise<RawResponse> {
+  async #attempt(p: SendParams, outer: AbortSignal | undefined, lazy?: Buffer): Promise<RawResponse> {
     const controller = new AbortController();
     // setTimeout fires at once for delays past 2^31-1 ms; such a limit means "no limit".
     const limited = Number.isFinite(p.timeoutMs) && p.timeoutMs > 0 && p.timeoutMs <= MAX_TIMER_MS;
     const timer = limited ? setTimeout(() => controller.abort(attemptTimeout(p.timeoutMs)), p.timeoutMs) : undefined;
     const onOuterAbort = () => controller.abort(outer?.reason);
     outer?.addEventListener('abort', onOuterAbort, { once: true });
-    const body = p.body();
+    const body = lazy ?? p.body();
     let bodyError: unknown;
     const stream = isStream(body) ? body : undefined;
     stream?.on('error', (err: unknown) => {

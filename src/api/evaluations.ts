@@ -2,7 +2,7 @@
  * The evaluation endpoints: the one place that knows their paths. Each function is one request;
  * deciding what to do with the answer stays with the caller.
  */
-import type { ApiResponse, RunflowClient } from './client.js';
+import type { ApiResponse, LazyBody, RunflowClient } from './client.js';
 import { ResponseFormatError } from './errors.js';
 import type { Evaluation, EvaluationRequest } from './types.js';
 
@@ -49,6 +49,11 @@ export async function fetchEvaluation(
 export interface EvaluationPost {
   body: EvaluationRequest;
   idempotencyKey: string;
+  /**
+   * When set, what is sent instead of `body` (which then holds stand-ins for inline images): the
+   * same JSON with the images' data: URIs written in, made per attempt (see LazyBody).
+   */
+  lazyBody?: LazyBody;
 }
 
 export interface SubmitOptions {
@@ -66,7 +71,7 @@ export interface SubmitOptions {
  */
 export async function postEvaluation(client: RunflowClient, built: EvaluationPost, opts: SubmitOptions): Promise<{ record: Evaluation; text: string }> {
   const res = await client.request<Evaluation>('POST', '/v1/evaluations', {
-    body: built.body,
+    ...(built.lazyBody ? { lazyBody: built.lazyBody } : { body: built.body }),
     idempotencyKey: built.idempotencyKey,
     retry429Until: opts.deadline,
     signal: opts.signal,

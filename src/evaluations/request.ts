@@ -1,4 +1,5 @@
-import type { RunflowClient } from '../api/client.js';
+import { randomBytes } from 'node:crypto';
+import type { LazyBody, RunflowClient } from '../api/client.js';
 import type { Evaluation, EvaluationRequest, ReferenceImage } from '../api/types.js';
 import { UsageError } from '../errors.js';
 import { classifyImage, type ImageInput } from '../images/classify.js';
@@ -11,7 +12,7 @@ import { postEvaluation, type SubmitOptions } from '../api/evaluations.js';
 import { FIELD_CHARS, MAX_REFERENCES } from '../api/limits.js';
 import type { SubmissionRecord } from '../cache/submission-record.js';
 import { hashBytes, hashFile } from '../images/local-file.js';
-import { decodeDataUri } from '../images/data-uri.js';
+import { decodeDataUri, inlineFileUriLength, writeFileDataUri, type InlineFile } from '../images/data-uri.js';
 import type { Clock } from '../clock.js';
 import { isTransientPollError, pollDelay } from './poll.js';
 
@@ -106,7 +107,10 @@ async function checkedImage(value: string, flag: string, baseDir?: string): Prom
 }
 
 export interface BuiltRequest {
+  /** With local files sent inline, their URLs here are stand-ins: `lazyBody` is what is sent. */
   body: EvaluationRequest;
+  /** Set when local files go inline: the body with their data: URIs, made when it is sent. */
+  lazyBody?: LazyBody;
   idempotencyKey: string;
   /** The key the content derives (no --resubmit, no --idempotency-key, no suffix); see SubmissionRecord. */
   contentKey: string;
@@ -141,21 +145,60 @@ export async function buildRequest(prepared: PreparedSubmission, opts: BuildOpti
     baseUrl: opts.baseUrl,
     orgId: opts.orgId,
     signal: opts.signal,
+    deferInline: true,
+  };
+  // Inline files are only hashed now; a stand-in holds their place in the body until it is sent.
+  const inline: Array<{ token: string; file: InlineFile }> = [];
+  const urlOf = (resolved: { url: string; inline?: InlineFile }): string => {
+    if (!resolved.inline) return resolved.url;
+    const token = `rfe-inline-${randomBytes(12).toString('hex')}`;
+    inline.push({ token, file: resolved.inline });
+    return token;
   };
   const image = await resolveImageForSubmit(prepared.image, resolveCtx);
+  const imageUrl = urlOf(image);
   const refs: ReferenceImage[] = [];
   const refHashes: Array<string | undefined> = [];
   for (const ref of prepared.refs) {
     const resolved = await resolveImageForSubmit(ref.input, resolveCtx);
-    const entry: ReferenceImage = { url: resolved.url };
+    const entry: ReferenceImage = { url: urlOf(resolved) };
     if (ref.spec.kind !== undefined) entry.kind = ref.spec.kind;
     if (ref.spec.description !== undefined) entry.description = ref.spec.description;
     refs.push(entry);
     refHashes.push(resolved.contentHash);
   }
-  const body = bodyFor(prepared.spec, image.url, refs);
+  const body = bodyFor(prepared.spec, imageUrl, refs);
+  // Stand-ins never reach the key: every inline image counts by its hash.
   const contentKey = idempotencyKeyFor(body, { image: image.contentHash, refs: refHashes });
-  return { body, ...keysFor(contentKey, opts) };
+  return { body, ...(inline.length ? { lazyBody: lazyBodyFor(body, inline) } : {}), ...keysFor(contentKey, opts) };
+}
+
+/**
+ * The body as sent: its JSON with each stand-in replaced by its file's data: URI, written
+ * straight into one buffer of the exact size (no data: URI string, no JSON string of it). Made
+ * again for every attempt, from the file, which must still hold the bytes the key was made from.
+ */
+function lazyBodyFor(body: EvaluationRequest, inline: Array<{ token: string; file: InlineFile }>): LazyBody {
+  const json = JSON.stringify(body);
+  // A stand-in is plain ASCII, so it appears in the JSON as it is, once, where its URL goes.
+  const parts = inline.map((part) => ({ ...part, at: json.indexOf(part.token) })).sort((a, b) => a.at - b.at);
+  const size = Buffer.byteLength(json) + parts.reduce((sum, part) => sum + inlineFileUriLength(part.file) - part.token.length, 0);
+  return {
+    size,
+    async encode() {
+      const out = Buffer.allocUnsafe(size);
+      let at = 0;
+      let from = 0;
+      for (const part of parts) {
+        at += out.write(json.slice(from, part.at), at, 'utf8');
+        at = await writeFileDataUri(part.file, out, at);
+        from = part.at + part.token.length;
+      }
+      at += out.write(json.slice(from), at, 'utf8');
+      if (at !== size) throw new Error(`internal: request body of ${at} bytes, ${size} expected`);
+      return out;
+    },
+  };
 }
 
 /** The request body of a submission (SPEC §3 "submit / gate options"). */

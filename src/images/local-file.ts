@@ -67,6 +67,17 @@ export async function hashFile(absPath: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** sha256 hex and size of a file, from the same single pass over its bytes. */
+export async function hashFileWithSize(absPath: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(absPath)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
 export function hashBytes(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }

@@ -3,8 +3,8 @@ import { UsageError } from '../errors.js';
 import { uploadFile, type UploadClient } from '../api/uploads.js';
 import type { AssetCache } from './asset-cache.js';
 import { describeInput, type ImageInput } from './classify.js';
-import { dataUriFromFile, decodeDataUri, fitsInline } from './data-uri.js';
-import { describeBytes, detectImageBytes, hashBytes, hashFile, inspectLocalImage } from './local-file.js';
+import { dataUriFromFile, decodeDataUri, fitsInline, type InlineFile } from './data-uri.js';
+import { describeBytes, detectImageBytes, hashBytes, hashFile, hashFileWithSize, inspectLocalImage } from './local-file.js';
 
 /**
  * Turns a classified image into the string that goes in the request body, and the hash of its
@@ -33,6 +33,12 @@ export interface ResolveContext {
   baseUrl: string;
   orgId?: string;
   signal?: AbortSignal;
+  /**
+   * A file that goes inline is only hashed here; `inline` says what to write when the request
+   * is sent (data-uri.ts `writeFileDataUri`) and `url` is left empty. Without it, `url` is the
+   * whole data: URI.
+   */
+  deferInline?: boolean;
 }
 
 export interface ResolvedImage {
@@ -43,6 +49,8 @@ export interface ResolvedImage {
   route: ImageRoute;
   /** True when an upload was skipped because the same bytes were uploaded before. */
   reused?: boolean;
+  /** With `deferInline`: the file whose data: URI goes where `url` would. */
+  inline?: InlineFile;
 }
 
 /** The name an input goes by in messages: its flag and the input as the user gave it. */
@@ -104,6 +112,13 @@ async function resolveLocalFile(input: Extract<ImageInput, { kind: 'file' }>, ct
   const label = inputLabel(input);
   const prepared = await prepareLocal(input, { forceUpload: ctx.forceUpload });
   const mime = prepared.mime!;
+
+  if (prepared.route === 'inline' && ctx.deferInline) {
+    // One pass gives the hash and the size it belongs to; the bytes are read again when sent.
+    const { sha256, size } = await hashFileWithSize(input.absPath);
+    if (!fitsInline(size, mime)) return resolveLocalFile(input, { ...ctx, forceUpload: true });
+    return { url: '', contentHash: sha256, route: 'inline', inline: { absPath: input.absPath, mime, size, sha256, label } };
+  }
 
   if (prepared.route === 'inline') {
     // One read gives both the URI and its hash, so they describe the same bytes.

@@ -20,7 +20,7 @@ import {
 import { proxySettings } from '../../src/api/proxy.js';
 import type { Clock } from '../../src/clock.js';
 import { systemClock } from '../../src/clock.js';
-import { CliError } from '../../src/errors.js';
+import { CliError, UsageError } from '../../src/errors.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { FakeApi } from '../helpers/fake-api.js';
 
@@ -222,6 +222,71 @@ describe('retries', () => {
     expect(err.exitCode).toBe(ExitCode.Api);
     expect(err.message).toBe(`could not connect to 127.0.0.1:${port}: ECONNREFUSED (after 5 attempts)`);
     expect(clock.sleeps).toHaveLength(4);
+  });
+});
+
+describe('bodies built per attempt (lazyBody)', () => {
+  const lazy = (body: unknown, size?: number) => {
+    const bytes = Buffer.from(JSON.stringify(body));
+    const made: number[] = [];
+    return {
+      made,
+      body: {
+        size: size ?? bytes.length,
+        encode: async () => {
+          made.push(Date.now());
+          return Buffer.from(bytes);
+        },
+      },
+    };
+  };
+
+  it('makes the body again for every attempt, the same bytes under the same Idempotency-Key', async () => {
+    fake.fault({ method: 'POST', path: '/v1/evaluations', reset: true, afterHandling: true });
+    fake.fault({ method: 'POST', path: '/v1/evaluations', status: 503 });
+    const { made, body } = lazy(BODY);
+    const res = await client().request<{ id: string }>('POST', '/v1/evaluations', { lazyBody: body, idempotencyKey: 'lazy-key' });
+    const posts = fake.find('POST', '/v1/evaluations');
+    expect(posts).toHaveLength(3);
+    expect(made).toHaveLength(3);
+    for (const post of posts) {
+      expect(JSON.parse(post.body)).toEqual(BODY);
+      expect(post.headers['content-type']).toBe('application/json');
+      expect(post.headers['idempotency-key']).toBe('lazy-key');
+    }
+    expect(fake.evaluations.size).toBe(1);
+    expect(fake.evaluations.has(res.data.id)).toBe(true);
+  });
+
+  it('holds at most its allowance of such bodies at once (one alone when each is larger)', async () => {
+    const c = client();
+    const send = (size: number, i: number) => {
+      fake.fault({ method: 'POST', path: '/v1/evaluations', delayMs: 150 });
+      return c.request('POST', '/v1/evaluations', { lazyBody: lazy({ ...BODY, client_ref: `r${i}` }, size).body, idempotencyKey: `big-${size}-${i}` });
+    };
+    // 20 MB each (as declared): two would exceed the client's allowance, so they go one by one.
+    await Promise.all([0, 1, 2].map((i) => send(20 * 1024 * 1024, i)));
+    expect(fake.peakConcurrentRequests).toBe(1);
+    fake.reset();
+    // Small bodies are not held back.
+    await Promise.all([0, 1, 2].map((i) => send(1000, i)));
+    expect(fake.peakConcurrentRequests).toBeGreaterThan(1);
+  });
+
+  it('fails with what making the body threw, sending nothing', async () => {
+    const err = await failure(
+      client().request('POST', '/v1/evaluations', {
+        lazyBody: {
+          size: 10,
+          encode: async () => {
+            throw new UsageError('a.png changed after its request was made');
+          },
+        },
+        idempotencyKey: 'k-changed',
+      }),
+    );
+    expect(err.message).toContain('a.png changed');
+    expect(fake.requests).toHaveLength(0);
   });
 });
 
