@@ -289,6 +289,11 @@ function defaultHint(status: number, apiCode: string | undefined, ctx: ApiErrorC
 }
 
 function connectionHint(errno: string | undefined): string {
+  // The other end does not speak TLS at all (an http:// server, or the wrong port): no certificate
+  // bundle would help.
+  if (errno && /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST/i.test(errno)) {
+    return 'the server did not answer in TLS: check the scheme and port of --base-url / RUNFLOW_BASE_URL (a local server on loopback may be http://)';
+  }
   if (errno && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(errno)) {
     return 'the TLS certificate could not be verified; behind a corporate proxy, point NODE_EXTRA_CA_CERTS at its CA bundle';
   }

@@ -238,3 +238,13 @@ describe('--threshold hints a percentage only where one is likely', () => {
     expect(odd.stderr).not.toContain('0.015');
   });
 });
+
+describe('a server that does not speak TLS gets a hint about the URL, not about certificates', () => {
+  it('https:// to a plain http server: exit 5, the hint names the scheme and port of the base URL', async () => {
+    const r = await runCli(['price'], { ...env, RUNFLOW_BASE_URL: api.url.replace('http:', 'https:') }, { clock: fastClock() });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/could not connect to 127\.0\.0\.1:\d+: ERR_SSL_WRONG_VERSION_NUMBER/);
+    expect(r.stderr).toContain('hint: the server did not answer in TLS: check the scheme and port of --base-url');
+    expect(r.stderr).not.toContain('NODE_EXTRA_CA_CERTS');
+  });
+});
