@@ -147,8 +147,11 @@ export function describeResult(result: GateResult, reportThreshold: number): str
     }
     case 'INTERRUPTED':
       return 'interrupted: sent, unfinished when the gate was stopped (it keeps running on the server)';
-    case 'NOT_SUBMITTED':
-      return 'not_submitted: never sent, the gate was stopped first';
+    case 'NOT_SUBMITTED': {
+      // Why it was stopped, when the gate said (--max-failures): otherwise an interrupt.
+      const why = result.error?.message ? oneLine(String(result.error.message)).replace(/^not submitted: /, '') : '';
+      return why ? `not_submitted: never sent, stopped because ${why}` : 'not_submitted: never sent, the gate was stopped first';
+    }
   }
 }
 

@@ -248,3 +248,14 @@ describe('a server that does not speak TLS gets a hint about the URL, not about 
     expect(r.stderr).not.toContain('NODE_EXTRA_CA_CERTS');
   });
 });
+
+describe('images --max-failures kept from being sent say why in the reports', () => {
+  it('the table and JUnit name --max-failures, not "the gate was stopped first" (which reads as an interrupt)', async () => {
+    api.setOutcome(() => ({ overall_passed: false, weighted_pass_rate: 0.2 }));
+    const junit = path.join(tempDir(), 'junit.xml');
+    const r = await runCli(['gate', 'https://e.com/a.png', 'https://e.com/b.png', '--task-type', 't', '--max-failures', '1', '--concurrency', '1', '--junit', junit], env, { clock: fastClock() });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/b\.png +— +NOT_SUBMITTED +not_submitted: never sent, stopped because .*\(--max-failures 1\)/);
+    expect(fs.readFileSync(junit, 'utf8')).toContain('--max-failures 1');
+  });
+});
