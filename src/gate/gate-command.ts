@@ -7,7 +7,7 @@ import { parseGateFlags, type GateFlags } from './flags.js';
 import { inInputOrder } from './input-order.js';
 import type { ImagesFrom } from './inputs.js';
 import { reportEnding, reportInvalid, reportSkipped } from './notices.js';
-import { prepareReportTargets } from './outputs.js';
+import { prepareReportTargets, writeErrorDocument } from './outputs.js';
 import { planInputs } from './plan.js';
 import { printReport } from './print-report.js';
 import { parseShard } from './shard.js';
@@ -28,6 +28,11 @@ export async function runGateCommand(ctx: Context, images: string[], flags: Gate
   await prepareReportTargets(flags);
   reportSkipped(ctx, skipped);
   reportInvalid(ctx, planned);
+  // From here the report paths are known good: an error with no results still leaves --json-file.
+  const keepError = async (err: unknown): Promise<never> => {
+    if (!flags.dryRun) await writeErrorDocument(ctx, flags.jsonFile, err);
+    throw err;
+  };
   if (flags.dryRun) return runDryRun(ctx, planned, flags, options.repeat);
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
   const decorate = (report: GateReport): GateReport => {
@@ -42,12 +47,12 @@ export async function runGateCommand(ctx: Context, images: string[], flags: Gate
   if (!runnable.length) {
     // An empty shard is a pass with no results, so a CI matrix leg with nothing to do is green;
     // a folder of broken outputs fails without needing the service.
-    if (!planned.length) await ctx.apiSettings();
+    if (!planned.length) await ctx.apiSettings().catch(keepError);
     const decided = invalid.filter((d) => d !== undefined);
     return printReport(ctx, decorate(buildComparedReport(decided.map((d) => d.result), decided.map((d) => d.exitCode), options.threshold, [], baseline)), [], flags);
   }
 
-  const outcome = await submitAndWait(ctx, planned, runnable, flags, options);
+  const outcome = await submitAndWait(ctx, planned, runnable, flags, options).catch(keepError);
   const { results, exitCodes, extras } = inInputOrder(planned, invalid, outcome);
   const report = decorate(buildComparedReport(results, exitCodes, options.threshold, outcome.interrupted ? [ctx.interruptExitCode] : [], baseline));
   reportEnding(ctx, results, outcome, Boolean(flags.resubmit));

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Context } from '../context.js';
-import { CliError, UsageError } from '../errors.js';
+import { CliError, UsageError, errorDocument } from '../errors.js';
 import { ExitCode, worstExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { GateReport, GateResultExtra } from './types.js';
 
@@ -84,6 +84,23 @@ export async function writeReports(
     resultPrinted: ctx.globals.json,
   });
   return { report, error };
+}
+
+/**
+ * A gate that ends in an error with no results to report (the service unreachable, the key
+ * refused, the balance or --max-cost too low) still leaves its `--json-file`: the error document
+ * `--json` prints, so a CI step that keeps the file, and `gate merge` reading it, say what
+ * happened instead of finding nothing. Best effort: the error itself is what the run reports.
+ */
+export async function writeErrorDocument(ctx: Context, jsonFile: string | undefined, err: unknown): Promise<void> {
+  if (!jsonFile || !(err instanceof CliError) || err.resultPrinted) return;
+  const doc = errorDocument({ code: err.code, message: err.message, status: err.status, exitCode: err.exitCode, details: err.details });
+  try {
+    await fs.writeFile(jsonFile, JSON.stringify(doc, null, 2) + '\n');
+    ctx.err(`wrote ${jsonFile} (json-file: the error)`);
+  } catch {
+    // The error being reported matters more than the file that could not hold it.
+  }
 }
 
 async function writeGitHubOutputs(ctx: Context, report: GateReport, extras: GateResultExtra[] | undefined): Promise<void> {

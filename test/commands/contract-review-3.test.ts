@@ -259,3 +259,24 @@ describe('images --max-failures kept from being sent say why in the reports', ()
     expect(fs.readFileSync(junit, 'utf8')).toContain('--max-failures 1');
   });
 });
+
+describe('a gate that ends in an error with no results still leaves its --json-file', () => {
+  it('the file holds the error document --json prints; gate merge then names the shard that failed', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'shard.json');
+    api.fault({ method: 'POST', path: '/v1/evaluations', status: 401, body: { code: 'UNAUTHORIZED', message: 'Invalid or revoked API key.' } });
+    const r = await runCli(['gate', 'https://e.com/a.png', '--task-type', 't', '--json-file', file, '--no-balance-check'], env, { clock: fastClock() });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain(`wrote ${file}`);
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(doc.error).toMatchObject({ code: 'UNAUTHORIZED', exit_code: 4, status: 401 });
+    const merged = await runCli(['gate', 'merge', file], env);
+    expect(merged.code).toBe(2);
+    expect(merged.stderr).toContain('this shard ended with an error and no results (UNAUTHORIZED');
+    // Bad input refused before the report paths are checked writes nothing.
+    const bad = path.join(dir, 'bad.json');
+    const usage = await runCli(['gate', 'https://e.com/a.png', '--task-type', 't', '--json-file', bad, '--threshold', '7'], env);
+    expect(usage.code).toBe(2);
+    expect(fs.existsSync(bad)).toBe(false);
+  });
+});
