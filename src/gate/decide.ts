@@ -127,8 +127,9 @@ export function buildReport(results: GateResult[], exitCodes: number[], threshol
   const codes = results.map((r, i) => exitCodes[i] ?? exitCodeOfResult(r));
   const counts: GateCounts = { total: results.length, passed: 0, failed: 0, errored: 0, timed_out: 0, interrupted: 0, reused: 0 };
   for (const [i, code] of codes.entries()) {
-    if (results[i].reused === true) counts.reused++;
-    const status = results[i].status_code;
+    const result = results[i]!;
+    if (result.reused === true) counts.reused++;
+    const status = result.status_code;
     if (status === INTERRUPTED || status === NOT_SUBMITTED) counts.interrupted++;
     else if (code === ExitCode.Success) counts.passed++;
     else if (code === ExitCode.GateFailed) counts.failed++;

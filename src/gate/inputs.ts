@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { requireUuid } from '../validate.js';
+import { mapLimit } from '../util/map-concurrent.js';
 import { specFromFlags, type SubmitFlags } from '../evaluations/submit-flags.js';
 import { parseManifest } from './manifest.js';
 import { classifyGateFile } from './file-rule.js';
@@ -39,7 +40,7 @@ export async function collectGateInputs(opts: CollectOptions): Promise<GateInput
   const inputs: GateInput[] = [];
   const base = opts.imagesFrom?.dir ?? opts.cwd;
   for (let i = 0; i < opts.images.length; i++) {
-    const argument = opts.images[i];
+    const argument = opts.images[i]!;
     const origin = opts.imagesFrom ? `${opts.imagesFrom.origin}[${i}]` : `argument ${i + 1}`;
     const entries = await expandArgument(argument, base, opts.skipped).catch((err: unknown) => {
       // A project file's entry is named with the file, so the user knows where to fix it.
@@ -150,24 +151,10 @@ async function applyFileRule(files: Array<{ abs: string; display: string }>, ski
   const verdicts = await mapLimit(files, 16, (f) => classifyGateFile(f.abs, f.display));
   const kept: FolderEntry[] = [];
   files.forEach(({ display }, i) => {
-    const verdict = verdicts[i];
+    const verdict = verdicts[i]!;
     if (verdict.kind === 'image') kept.push({ display });
     else if (verdict.kind === 'invalid') kept.push({ display, invalid: verdict.reason });
     else skipped?.push({ path: display, reason: verdict.reason });
   });
   return kept;
-}
-
-/** Maps with at most `limit` calls in flight, keeping results in input order. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -11,7 +11,7 @@ export function parseJsonLines(text: string, name: string): RawItem[] {
   const items: RawItem[] = [];
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
+    const line = lines[i]!;
     if (line.trim() === '') continue;
     const origin = `${name}:${i + 1}`;
     try {
@@ -40,7 +40,7 @@ export function parseArray(text: string, name: string): RawItem[] {
   if (!Array.isArray(parsed)) throw new UsageError(`${name}: expected a JSON array of items`);
   const starts = elementStarts(text);
   // The scan is only for line numbers; if it ever disagrees with JSON.parse, items are named by index alone.
-  const lineOf = starts.length === parsed.length ? (i: number) => lineAt(text, starts[i]) : undefined;
+  const lineOf = starts.length === parsed.length ? (i: number) => lineAt(text, starts[i]!) : undefined;
   return parsed.map((value, i) => ({
     value,
     origin: lineOf ? `${name}:${lineOf(i)} (item ${i + 1})` : `${name} item ${i + 1}`,
@@ -55,7 +55,7 @@ function elementStarts(text: string): number[] {
   let escaped = false;
   let expectValue = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const c = text[i]!;
     if (inString) {
       if (escaped) escaped = false;
       else if (c === '\\') escaped = true;
@@ -87,13 +87,15 @@ function arrayErrorLine(text: string, err: unknown): number | undefined {
   if (/end of JSON input/.test(err instanceof Error ? err.message : '')) return lineAt(text, text.trimEnd().length);
   const starts = elementStarts(text);
   for (let i = 0; i < starts.length; i++) {
-    const end = i + 1 < starts.length ? text.lastIndexOf(',', starts[i + 1]) : text.lastIndexOf(']');
-    const slice = text.slice(starts[i], end > starts[i] ? end : undefined);
+    const start = starts[i]!;
+    const next = starts[i + 1];
+    const end = next !== undefined ? text.lastIndexOf(',', next) : text.lastIndexOf(']');
+    const slice = text.slice(start, end > start ? end : undefined);
     try {
       JSON.parse(slice);
     } catch (inner) {
       const within = positionOf(inner);
-      return lineAt(text, starts[i] + (within ?? 0));
+      return lineAt(text, start + (within ?? 0));
     }
   }
   return undefined;

@@ -4,6 +4,7 @@
  * its flag.
  */
 import { UsageError } from '../errors.js';
+import { editDistance } from '../util/edit-distance.js';
 
 export const MANIFEST_KEYS = [
   'image',
@@ -101,16 +102,4 @@ export function closestKey(key: string, known: readonly string[]): string | unde
 
 function normalizeKey(key: string): string {
   return key.toLowerCase().replace(/[-_\s]/g, '');
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }

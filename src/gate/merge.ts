@@ -94,21 +94,22 @@ function checkShards(docs: Array<{ name: string; shard?: { index: number; count:
     sameFile.set(key, d.name);
   }
   if (!sharded.length) return;
+  const firstShard = sharded[0]!;
   if (whole.length) {
-    throw new UsageError(`gate merge: ${whole.map((d) => d.name).join(', ')} ${whole.length === 1 ? 'is not a shard' : 'are not shards'} (no "shard" in the document) but ${sharded[0].name} is shard ${sharded[0].shard!.index}/${sharded[0].shard!.count}`, {
+    throw new UsageError(`gate merge: ${whole.map((d) => d.name).join(', ')} ${whole.length === 1 ? 'is not a shard' : 'are not shards'} (no "shard" in the document) but ${firstShard.name} is shard ${firstShard.shard!.index}/${firstShard.shard!.count}`, {
       hint: 'merge the documents of one --shard split, each once',
     });
   }
-  const count = sharded[0].shard!.count;
+  const count = firstShard.shard!.count;
   const other = sharded.find((d) => d.shard!.count !== count);
   if (other) {
-    throw new UsageError(`gate merge: ${sharded[0].name} is shard ${sharded[0].shard!.index}/${count} but ${other.name} is shard ${other.shard!.index}/${other.shard!.count}; the shards of one gate share their count`);
+    throw new UsageError(`gate merge: ${firstShard.name} is shard ${firstShard.shard!.index}/${count} but ${other.name} is shard ${other.shard!.index}/${other.shard!.count}; the shards of one gate share their count`);
   }
   const byIndex = new Map<number, string[]>();
   for (const d of sharded) byIndex.set(d.shard!.index, [...(byIndex.get(d.shard!.index) ?? []), d.name]);
-  const duplicated = [...byIndex].filter(([, names]) => names.length > 1);
-  if (duplicated.length) {
-    const [index, names] = duplicated[0];
+  const duplicated = [...byIndex].find(([, names]) => names.length > 1);
+  if (duplicated) {
+    const [index, names] = duplicated;
     throw new UsageError(`gate merge: shard ${index}/${count} is given more than once (${names.join(', ')})`, {
       hint: 'give each shard’s document once',
     });

@@ -164,5 +164,5 @@ export class AssetStore {
 }
 
 function essence(mime: string): string {
-  return mime.split(';')[0].trim().toLowerCase();
+  return mime.split(';')[0]!.trim().toLowerCase();
 }

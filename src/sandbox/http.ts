@@ -22,7 +22,7 @@ export class HttpError extends Error {
 
 /** A 422 whose message summarises the field errors, as a human reads it first. */
 export function validationError(errors: FieldError[]): HttpError {
-  const first = errors[0];
+  const first = errors[0]!;
   const where = first.loc.filter((p) => p !== 'body').join('.') || 'body';
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
   return new HttpError(422, 'VALIDATION_ERROR', `${where}: ${first.msg}${more}`, { errors });

@@ -41,7 +41,7 @@ export function parseDataUri(uri: string): DataUri | { error: string } {
   const payload = uri.slice(comma + 1);
   if (payload.length === 0) return { error: 'the data: URI has no payload' };
   if (!BASE64.test(payload)) return { error: 'the data: URI payload is not valid base64' };
-  return { mime: header[1].toLowerCase(), payload };
+  return { mime: header[1]!.toLowerCase(), payload };
 }
 
 /** Base64 decoded this many characters at a time (a multiple of 4: pieces decode as the whole). */

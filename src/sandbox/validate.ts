@@ -171,9 +171,10 @@ function checkImageUrl(value: string, loc: Array<string | number>, ctx: Validati
   }
   if (value.startsWith('runflow://')) {
     const match = ASSET_REF.exec(value);
-    if (!match || !isUuid(match[1])) return fail('a runflow:// reference must be runflow://assets/{uuid}');
-    if (!ctx.assetExists(match[1].toLowerCase())) return fail(`asset not found or expired: ${value}`);
-    return { form: 'asset', url: value, assetId: match[1].toLowerCase() };
+    const id = match?.[1];
+    if (id === undefined || !isUuid(id)) return fail('a runflow:// reference must be runflow://assets/{uuid}');
+    if (!ctx.assetExists(id.toLowerCase())) return fail(`asset not found or expired: ${value}`);
+    return { form: 'asset', url: value, assetId: id.toLowerCase() };
   }
   if (/^http:\/\//i.test(value)) return fail('http:// URLs are not accepted; use https://');
   if (!isHttpsUrl(value)) {

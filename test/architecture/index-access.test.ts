@@ -1,8 +1,8 @@
 /**
- * `noUncheckedIndexedAccess`, raised one folder at a time: tsconfig.json turns it on for all of
- * src/ once every folder passes. Until then this test type-checks src/ with the flag on and holds
- * the folders listed below to zero errors, so a passing folder stays passing; a folder that comes
- * to pass must be added to the list (the test says so), so the list only grows.
+ * `noUncheckedIndexedAccess`, raised one file at a time: tsconfig.json turns it on for all of src/
+ * once every file passes. Until then this test type-checks src/ with the flag on and holds every
+ * file to zero errors except those listed below; a listed file that comes to pass must leave the
+ * list (the test says so), so the list only shrinks.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +12,13 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SRC = path.join(ROOT, 'src');
 
-/** Folders of src/ (and '.' for the files at its root) checked with the flag on. */
-const CHECKED = ['.', 'api', 'cache', 'commands', 'completion', 'config', 'doctor', 'evaluations', 'images', 'project', 'render', 'report', 'util'];
-/** Still to fix: gate and sandbox. */
-const PENDING = ['gate', 'sandbox'];
+/**
+ * Still to fix, each being changed by other work when the rest was fixed: the gate's scheduler,
+ * request budget and duration memory, and the sandbox's pixel judges.
+ */
+const PENDING = ['gate/budget.ts', 'gate/durations.ts', 'gate/run.ts', 'sandbox/measure.ts', 'sandbox/pixels.ts'];
 
-function errorsByFolder(): Map<string, string[]> {
+function errorsByFile(): Map<string, string[]> {
   const configFile = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(configFile.config, ts.sys, ROOT);
   const program = ts.createProgram(parsed.fileNames, { ...parsed.options, noEmit: true, noUncheckedIndexedAccess: true });
@@ -25,22 +26,19 @@ function errorsByFolder(): Map<string, string[]> {
   for (const d of ts.getPreEmitDiagnostics(program)) {
     if (!d.file) continue;
     const rel = path.relative(SRC, d.file.fileName).split(path.sep).join('/');
-    const folder = rel.includes('/') ? rel.slice(0, rel.indexOf('/')) : '.';
     const { line } = d.file.getLineAndCharacterOfPosition(d.start ?? 0);
-    const list = found.get(folder) ?? [];
+    const list = found.get(rel) ?? [];
     list.push(`${rel}:${line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
-    found.set(folder, list);
+    found.set(rel, list);
   }
   return found;
 }
 
-describe('noUncheckedIndexedAccess, folder by folder', () => {
-  it('holds the listed folders to zero errors, and lists every folder that passes', () => {
-    const errors = errorsByFolder();
-    expect(CHECKED.flatMap((f) => errors.get(f) ?? [])).toEqual([]);
+describe('noUncheckedIndexedAccess, file by file', () => {
+  it('holds every file but the listed ones to zero errors, and lists only files that still fail', () => {
+    const errors = errorsByFile();
+    expect([...errors].filter(([file]) => !PENDING.includes(file)).flatMap(([, list]) => list)).toEqual([]);
     const nowClean = PENDING.filter((f) => !errors.has(f));
-    expect(nowClean, 'these folders pass now: move them to CHECKED').toEqual([]);
-    const unknown = [...errors.keys()].filter((f) => !CHECKED.includes(f) && !PENDING.includes(f));
-    expect(unknown, 'a new folder: fix it and list it in CHECKED').toEqual([]);
+    expect(nowClean, 'these files pass now: take them off PENDING').toEqual([]);
   });
 });
