@@ -4,25 +4,18 @@
  */
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeApi } from '../helpers/fake-api.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FakeApi } from '../helpers/fake-api.js';
 import { memoryIO } from '../helpers/memory-io.js';
 import { fastClock, runCli, tempDir } from '../helpers/run-cli.js';
+import { useFakeApi } from '../helpers/use-fake-api.js';
 
 const KEY = 'test-key';
+const fake = useFakeApi();
 let api: FakeApi;
 let env: Record<string, string>;
-
-beforeAll(async () => {
-  api = await FakeApi.start();
-});
-afterAll(async () => {
-  await api.close();
-});
 beforeEach(() => {
-  api.reset();
-  api.setOutcome(undefined);
-  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir(), RUNFLOW_CACHE_DIR: tempDir() };
+  ({ api, env } = fake);
 });
 
 const posts = () => api.find('POST', '/v1/evaluations');

@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/doctor/checks.js';
 import { nodeCheck } from '../../src/doctor/local.js';
 import { maskProxyUrl, proxyCheck } from '../../src/doctor/proxy.js';
-import { FakeApi } from '../helpers/fake-api.js';
+import type { FakeApi } from '../helpers/fake-api.js';
 import { runCli, tempDir } from '../helpers/run-cli.js';
+import { useFakeApi } from '../helpers/use-fake-api.js';
 
 interface DoctorDoc {
   ok: boolean;
@@ -17,14 +18,11 @@ interface DoctorDoc {
 
 const ORDER = ['node', 'config', 'project', 'api_key', 'base_url', 'proxy', 'health', 'auth', 'read_scope', 'price', 'balance'];
 
+const fake = useFakeApi();
 let api: FakeApi;
-beforeAll(async () => {
-  api = await FakeApi.start();
+beforeEach(() => {
+  api = fake.api;
 });
-afterAll(async () => {
-  await api.close();
-});
-beforeEach(() => api.reset());
 
 async function doctor(env: Record<string, string | undefined>, args: string[] = []) {
   const r = await runCli(['doctor', '--json', ...args], env);

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeApi } from '../helpers/fake-api.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FakeApi } from '../helpers/fake-api.js';
 import { runCli, tempDir } from '../helpers/run-cli.js';
+import { useFakeApi } from '../helpers/use-fake-api.js';
 
 /**
  * `--baseline`, `--max-drop`, `--max-mean-drop` (SPEC §3 gate "Baseline", §5) against the fake:
@@ -11,28 +12,21 @@ import { runCli, tempDir } from '../helpers/run-cli.js';
  * baseline run and the run under test see.
  */
 
-const KEY = 'test-key';
+const fake = useFakeApi();
 let api: FakeApi;
 let env: Record<string, string>;
 let scores: Record<string, { score: number; verdict?: boolean }>;
 
 const url = (name: string) => `https://img.example.com/${name}.png`;
 
-beforeAll(async () => {
-  api = await FakeApi.start();
-});
-afterAll(async () => {
-  await api.close();
-});
 beforeEach(() => {
-  api.reset();
+  ({ api, env } = fake);
   scores = {};
   api.setOutcome((body: { generated_image_url: string }) => {
     const name = /\/([^/]+)\.png$/.exec(body.generated_image_url)?.[1] ?? '';
     const s = scores[name] ?? { score: 0.9 };
     return { overall_passed: s.verdict ?? true, weighted_pass_rate: s.score, top_issues: [], durationMs: 60 };
   });
-  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir(), RUNFLOW_CACHE_DIR: tempDir() };
 });
 
 /** A gate document as `gate --json` writes it, with the fields a baseline is read from. */

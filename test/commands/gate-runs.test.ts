@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeApi } from '../helpers/fake-api.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { FakeApi } from '../helpers/fake-api.js';
 import { runCli, tempDir } from '../helpers/run-cli.js';
+import { useFakeApi } from '../helpers/use-fake-api.js';
 
 /**
  * `--runs N`, `--aggregate`, `--runs-within` (SPEC §3 gate "Repeats") against the fake. Each
@@ -11,7 +12,7 @@ import { runCli, tempDir } from '../helpers/run-cli.js';
  * aggregate does not depend on which run the scheduler sends first.
  */
 
-const KEY = 'test-key';
+const fake = useFakeApi();
 let api: FakeApi;
 let env: Record<string, string>;
 let plan: Record<string, Array<{ score: number; verdict?: boolean; failure?: string }>>;
@@ -22,14 +23,8 @@ const nameOf = (image: string) => /\/([^/]+)\.png$/.exec(image)?.[1] ?? '';
 const posts = (name: string) => api.find('POST', '/v1/evaluations').filter((r) => JSON.parse(r.body).generated_image_url === url(name));
 const keysOf = (name: string) => [...new Set(posts(name).map((r) => r.headers['idempotency-key']))];
 
-beforeAll(async () => {
-  api = await FakeApi.start();
-});
-afterAll(async () => {
-  await api.close();
-});
 beforeEach(() => {
-  api.reset();
+  ({ api, env } = fake);
   plan = {};
   created = {};
   api.setOutcome((body: { generated_image_url: string }) => {
@@ -40,7 +35,6 @@ beforeEach(() => {
     if (step.failure) return { status_code: 'failed', failure_code: step.failure, overall_passed: null, weighted_pass_rate: null, durationMs: 60 };
     return { overall_passed: step.verdict ?? true, weighted_pass_rate: step.score, top_issues: [`score ${step.score}`], durationMs: 60 };
   });
-  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir(), RUNFLOW_CACHE_DIR: tempDir() };
 });
 
 describe('gate --runs', () => {

@@ -5,24 +5,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeApi } from '../helpers/fake-api.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FakeApi } from '../helpers/fake-api.js';
 import { runCli, tempDir } from '../helpers/run-cli.js';
+import { useFakeApi } from '../helpers/use-fake-api.js';
 
 const KEY = 'test-key';
+const fake = useFakeApi();
 let api: FakeApi;
 let env: Record<string, string>;
-
-beforeAll(async () => {
-  api = await FakeApi.start();
-});
-afterAll(async () => {
-  await api.close();
-});
 beforeEach(() => {
-  api.reset();
+  ({ api, env } = fake);
   api.setOutcome(() => ({ overall_passed: true, weighted_pass_rate: 0.9, durationMs: 100 }));
-  env = { RUNFLOW_BASE_URL: api.url, RUNFLOW_API_KEY: KEY, RUNFLOW_CONFIG_DIR: tempDir() };
 });
 
 async function png(file: string, color = '#336699'): Promise<void> {
