@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { UPLOAD_MAX_BYTES, type UploadRequest } from './validate.js';
+import { MAX_UPLOAD_BYTES } from '../api/limits.js';
+import type { UploadRequest } from './validate.js';
 
 interface UploadSession extends UploadRequest {
   id: string;
@@ -99,7 +100,7 @@ export class AssetStore {
         async function* (source: AsyncIterable<Buffer>) {
           for await (const chunk of source) {
             size += chunk.length;
-            if (size > UPLOAD_MAX_BYTES) throw new UploadTooLargeError();
+            if (size > MAX_UPLOAD_BYTES) throw new UploadTooLargeError();
             yield chunk;
           }
         },
@@ -108,7 +109,7 @@ export class AssetStore {
     } catch (err) {
       await rm(session.path, { force: true });
       if (err instanceof UploadTooLargeError) {
-        return { ok: false, status: 413, code: 'PAYLOAD_TOO_LARGE', message: `uploads are limited to ${UPLOAD_MAX_BYTES} bytes` };
+        return { ok: false, status: 413, code: 'PAYLOAD_TOO_LARGE', message: `uploads are limited to ${MAX_UPLOAD_BYTES} bytes` };
       }
       throw err;
     }

@@ -1,7 +1,10 @@
 /**
- * Request validation with the caps of the API reference (seeds/000). Errors are reported the way
- * the service reports them: a list of `{loc, msg, type}` items under a 422.
+ * Request validation with the caps of the API reference (seeds/000), taken from api/limits.ts so
+ * the sandbox and the client's own checks agree. Errors are reported the way the service reports
+ * them: a list of `{loc, msg, type}` items under a 422.
  */
+import { FIELD_CHARS, MAX_IMAGE_URL_CHARS, MAX_REFERENCES, MAX_UPLOAD_BYTES } from '../api/limits.js';
+import { isObject } from '../util/is-object.js';
 import { characterCount, isUuid } from '../validate.js';
 import { parseDataUri, type DataUri } from './media.js';
 
@@ -10,10 +13,6 @@ export interface FieldError {
   msg: string;
   type: string;
 }
-
-export const GENERATED_IMAGE_URL_MAX = 12_000_000;
-export const MAX_REFERENCES = 4;
-export const UPLOAD_MAX_BYTES = 52_428_800;
 
 const ASSET_REF = /^runflow:\/\/assets\/([^/?#]+)$/;
 
@@ -68,13 +67,13 @@ export function validateEvaluationRequest(body: unknown, ctx: ValidationContext)
     return checkString(value, ['body', field], opts.min ?? 0, opts.max, errors);
   };
 
-  const imageText = text('generated_image_url', { required: true, min: 1, max: GENERATED_IMAGE_URL_MAX });
+  const imageText = text('generated_image_url', { required: true, min: 1, max: MAX_IMAGE_URL_CHARS });
   const image = imageText === null ? null : checkImageUrl(imageText, ['body', 'generated_image_url'], ctx, errors);
-  const taskType = text('task_type', { required: true, min: 1, max: 100 });
-  const taskDescription = text('task_description', { max: 4_000 });
-  const prompt = text('generation_prompt', { max: 10_000 });
-  const instructions = text('evaluation_instructions', { max: 4_000 });
-  const clientRef = text('client_ref', { max: 255 });
+  const taskType = text('task_type', { required: true, min: FIELD_CHARS.task_type[0], max: FIELD_CHARS.task_type[1] });
+  const taskDescription = text('task_description', { max: FIELD_CHARS.task_description[1] });
+  const prompt = text('generation_prompt', { max: FIELD_CHARS.generation_prompt[1] });
+  const instructions = text('evaluation_instructions', { max: FIELD_CHARS.evaluation_instructions[1] });
+  const clientRef = text('client_ref', { max: FIELD_CHARS.client_ref[1] });
 
   let attributes: Record<string, unknown> = {};
   if (body.input_attributes !== undefined && body.input_attributes !== null) {
@@ -89,7 +88,7 @@ export function validateEvaluationRequest(body: unknown, ctx: ValidationContext)
     errors.push({ loc: ['body', 'run_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' });
   }
 
-  const jobClass = body.job_class === undefined || body.job_class === null ? 'standard' : text('job_class', { max: 50 });
+  const jobClass = body.job_class === undefined || body.job_class === null ? 'standard' : text('job_class', { max: FIELD_CHARS.job_class[1] });
   if (jobClass !== null && !ctx.activeJobClasses.includes(jobClass) && !hasErrorAt(errors, 'job_class')) {
     errors.push({
       loc: ['body', 'job_class'],
@@ -98,7 +97,7 @@ export function validateEvaluationRequest(body: unknown, ctx: ValidationContext)
     });
   }
 
-  const callbackUrl = text('callback_url', { max: 2_048 });
+  const callbackUrl = text('callback_url', { max: FIELD_CHARS.callback_url[1] });
   if (callbackUrl !== null && !isHttpsUrl(callbackUrl)) {
     errors.push({ loc: ['body', 'callback_url'], msg: 'Value error, callback_url must be an https:// URL', type: 'value_error' });
   }
@@ -147,7 +146,7 @@ function checkReferences(raw: unknown, ctx: ValidationContext, errors: FieldErro
     if (item.url === undefined || item.url === null) {
       errors.push({ loc: [...loc, 'url'], msg: 'Field required', type: 'missing' });
     } else {
-      const url = checkString(item.url, [...loc, 'url'], 1, GENERATED_IMAGE_URL_MAX, errors);
+      const url = checkString(item.url, [...loc, 'url'], 1, MAX_IMAGE_URL_CHARS, errors);
       if (url !== null) image = checkImageUrl(url, [...loc, 'url'], ctx, errors);
     }
     const optional = (field: 'kind' | 'description'): string | null =>
@@ -211,10 +210,10 @@ export function validateUploadRequest(body: unknown): Result<UploadRequest> {
     errors.push({ loc: ['body', 'size_bytes'], msg: 'Input should be a valid integer', type: 'int_type' });
   } else if (size < 1) {
     errors.push({ loc: ['body', 'size_bytes'], msg: 'Input should be greater than or equal to 1', type: 'greater_than_equal' });
-  } else if (size > UPLOAD_MAX_BYTES) {
+  } else if (size > MAX_UPLOAD_BYTES) {
     errors.push({
       loc: ['body', 'size_bytes'],
-      msg: `Input should be less than or equal to ${UPLOAD_MAX_BYTES}`,
+      msg: `Input should be less than or equal to ${MAX_UPLOAD_BYTES}`,
       type: 'less_than_equal',
     });
   }
@@ -247,10 +246,6 @@ function isHttpsUrl(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function hasErrorAt(errors: FieldError[], field: string): boolean {
