@@ -120,4 +120,3 @@ export function formatExitCodes(): string {
   return lines.join('\n');
 }
 
-export { Option };
