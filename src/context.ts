@@ -40,6 +40,12 @@ export interface ApiSettings {
 const SANDBOX_KEY = 'sandbox';
 
 /**
+ * Starts the built-in local API (sandbox/server.ts). main() passes it in, so this layer does not
+ * import the sandbox above it, and `--sandbox` loads the server only when a command first needs it.
+ */
+export type SandboxStarter = (opts: { port: number; log?: (line: string) => void }) => Promise<{ url: string; close(): Promise<void> }>;
+
+/**
  * What a command may use: the IO streams, the environment, a clock, an abort signal for Ctrl-C,
  * and lazily created dependencies (config, API client, sandbox), so `--help` and usage errors
  * need neither a key nor a config file.
@@ -62,12 +68,14 @@ export class Context {
   #client?: RunflowClient;
   #sandbox?: { url: string; close(): Promise<void> };
   #cleanups: Array<() => Promise<void> | void> = [];
+  readonly #startSandbox?: SandboxStarter;
 
-  constructor(io: IO, env: Env, clock: Clock = systemClock, cwd: string = process.cwd()) {
+  constructor(io: IO, env: Env, clock: Clock = systemClock, cwd: string = process.cwd(), startSandbox?: SandboxStarter) {
     this.io = io;
     this.env = env;
     this.clock = clock;
     this.cwd = cwd;
+    this.#startSandbox = startSandbox;
   }
 
   get signal(): AbortSignal {
@@ -198,8 +206,8 @@ export class Context {
 
   async startSandbox(): Promise<{ url: string }> {
     if (!this.#sandbox) {
-      const { startSandbox } = await import('./sandbox/server.js');
-      this.#sandbox = await startSandbox({ port: 0, log: this.verbose ? (l: string) => this.debug(`sandbox: ${l}`) : undefined });
+      if (!this.#startSandbox) throw new Error('--sandbox: this context was created without the built-in API');
+      this.#sandbox = await this.#startSandbox({ port: 0, log: this.verbose ? (l: string) => this.debug(`sandbox: ${l}`) : undefined });
       this.debug(`sandbox listening on ${this.#sandbox.url}`);
     }
     return this.#sandbox;

@@ -1,5 +1,5 @@
 import { CommanderError } from './commander.js';
-import { Context, type Env } from './context.js';
+import { Context, type Env, type SandboxStarter } from './context.js';
 import { CliError, InterruptedError, isAbort, SANDBOX_IDS_HINT, errorCode, errorDocument } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import type { IO } from './io.js';
@@ -19,7 +19,7 @@ export interface MainOptions {
  * an exit code and a message.
  */
 export async function main(argv: string[], io: IO, env: Env, opts: MainOptions = {}): Promise<number> {
-  const ctx = new Context(io, env, opts.clock, opts.cwd);
+  const ctx = new Context(io, env, opts.clock, opts.cwd, startBuiltInSandbox);
   const unsubscribe = io.onInterrupt?.((signal) => ctx.abort.abort(interruptReason(signal)));
   try {
     announceMask(ctx);
@@ -34,6 +34,9 @@ export async function main(argv: string[], io: IO, env: Env, opts: MainOptions =
     await ctx.dispose();
   }
 }
+
+/** `--sandbox`: the built-in API, loaded on first use (off the start-up path of every other run). */
+const startBuiltInSandbox: SandboxStarter = async (opts) => (await import('./sandbox/server.js')).startSandbox(opts);
 
 function interruptReason(signal: 'SIGINT' | 'SIGTERM' = 'SIGINT'): Error {
   return Object.assign(new Error(signal === 'SIGTERM' ? 'terminated' : 'interrupted'), { name: 'AbortError', code: signal });
