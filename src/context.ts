@@ -43,7 +43,7 @@ const SANDBOX_KEY = 'sandbox';
  * Starts the built-in local API (sandbox/server.ts). main() passes it in, so this layer does not
  * import the sandbox above it, and `--sandbox` loads the server only when a command first needs it.
  */
-export type SandboxStarter = (opts: { port: number; log?: (line: string) => void }) => Promise<{ url: string; close(): Promise<void> }>;
+export type SandboxStarter = (opts: { port: number; log: ((line: string) => void) | undefined }) => Promise<{ url: string; close(): Promise<void> }>;
 
 /**
  * What a command may use: the IO streams, the environment, a clock, an abort signal for Ctrl-C,
@@ -68,7 +68,7 @@ export class Context {
   #client?: RunflowClient;
   #sandbox?: { url: string; close(): Promise<void> };
   #cleanups: Array<() => Promise<void> | void> = [];
-  readonly #startSandbox?: SandboxStarter;
+  readonly #startSandbox: SandboxStarter | undefined;
 
   constructor(io: IO, env: Env, clock: Clock = systemClock, cwd: string = process.cwd(), startSandbox?: SandboxStarter) {
     this.io = io;

@@ -43,10 +43,10 @@ export interface GateOptions {
   threshold: number;
   timeoutMs: number;
   /** --interval, floored; undefined for adaptive polling. */
-  intervalMs?: number;
+  intervalMs: number | undefined;
   concurrencyCap: number;
   retryFailed: number;
-  maxFailures?: number;
+  maxFailures: number | undefined;
   repeat: RepeatOptions;
 }
 

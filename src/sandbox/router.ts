@@ -29,9 +29,9 @@ export interface Route {
 
 export interface RouterOptions {
   /** Requests per second per key, for routes that need a key. */
-  rateLimit?: RequestRateLimit;
+  rateLimit: RequestRateLimit | undefined;
   /** Request log, one line per request, and the reason of each 500. */
-  log?: (line: string) => void;
+  log: ((line: string) => void) | undefined;
 }
 
 /**

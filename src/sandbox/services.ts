@@ -16,5 +16,5 @@ export interface SandboxServices {
   maxInflight: number;
   /** The base URL clients reach the sandbox at, known once it listens. */
   baseUrl(): string;
-  log?: (line: string) => void;
+  log: ((line: string) => void) | undefined;
 }
