@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Context } from '../context.js';
-import { CliError, UsageError, errorDocument } from '../errors.js';
+import { CliError, InterruptedError, UsageError, errorDocument } from '../errors.js';
 import { ExitCode, worstExitCode, type ExitCodeValue } from '../exit-codes.js';
 import type { GateReport, GateResultExtra } from './types.js';
 
@@ -94,7 +94,9 @@ export async function writeReports(
  */
 export async function writeErrorDocument(ctx: Context, jsonFile: string | undefined, err: unknown): Promise<void> {
   if (!jsonFile || !(err instanceof CliError) || err.resultPrinted) return;
-  const doc = errorDocument({ code: err.code, message: err.message, status: err.status, exitCode: err.exitCode, details: err.details });
+  // An interrupt ends 130, or 143 after SIGTERM, as main() reports it.
+  const exitCode = err instanceof InterruptedError ? ctx.interruptExitCode : err.exitCode;
+  const doc = errorDocument({ code: err.code, message: err.message, status: err.status, exitCode, details: err.details });
   try {
     await fs.writeFile(jsonFile, JSON.stringify(doc, null, 2) + '\n');
     ctx.err(`wrote ${jsonFile} (json-file: the error)`);
