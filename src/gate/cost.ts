@@ -102,6 +102,6 @@ export function checkMaxCost(maxCost: string | undefined, price: PriceInfo, tota
   if (maxCost === undefined) return;
   if (total === null) throw new UsageError(`--max-cost: the price of job class ${price.job_class} is unknown, so the cost cannot be checked`);
   if (compareDecimals(total, maxCost) > 0) {
-    throw new UsageError(`--max-cost ${maxCost}: ${count} evaluations × ${price.price} = ${total}${price.currency ? ` ${price.currency}` : ''}, over the limit; nothing was sent`);
+    throw new UsageError(`--max-cost ${maxCost}: ${plural(count, 'evaluation')} × ${price.price} = ${total}${price.currency ? ` ${price.currency}` : ''}, over the limit; nothing was sent`);
   }
 }

@@ -280,3 +280,12 @@ describe('a gate that ends in an error with no results still leaves its --json-f
     expect(fs.existsSync(bad)).toBe(false);
   });
 });
+
+describe('--max-cost refusal names the flag, the limit and the count in words', () => {
+  it('one evaluation over the limit reads "1 evaluation", exit 2, nothing sent', async () => {
+    const r = await runCli(['gate', 'https://e.com/a.png', '--task-type', 't', '--max-cost', '0'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error: --max-cost 0: 1 evaluation × [\d.]+ = [\d.]+.*over the limit; nothing was sent/);
+    expect(posts()).toHaveLength(0);
+  });
+});
