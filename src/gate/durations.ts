@@ -285,7 +285,12 @@ export class CompletionModel {
     if (median === undefined) {
       // Nothing finished yet: the oldest few densely, the next ones sparsely, the queue not at all.
       const polls = t.polls;
-      if (index < COLD_DENSE) return last + (COLD_GAPS_MS[polls] ?? MAX_GAP_MS);
+      if (index < COLD_DENSE) {
+        // Submitted together, the oldest few would be polled at the same instants; shifted by a
+        // fraction of the gap, together they look COLD_DENSE times as often at no extra cost.
+        const shift = polls === 0 ? ((t.seq % COLD_DENSE) * COLD_GAPS_MS[0]!) / COLD_DENSE : 0;
+        return last + (COLD_GAPS_MS[polls] ?? MAX_GAP_MS) + shift;
+      }
       if (index < this.#workers) return Math.max(last + (COLD_SPARSE_GAPS_MS[polls] ?? MAX_GAP_MS), t.acceptedAt + this.#runningFor);
       // One deeper in the list tells whether the service has more workers than we count yet
       // (running) or queues it (pending): a few polls instead of learning them one round at a time.

@@ -168,6 +168,8 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
   }));
   const submittedIds: string[] = [];
   let accepted = 0;
+  /** Submissions sent and not answered yet: the service may be holding them already. */
+  let posting = 0;
   let done = 0;
   let passedCount = 0;
   /** Set by a 401/402/403: nothing more is submitted. */
@@ -396,6 +398,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
         reused = submitted !== undefined;
         while (!submitted) {
           let deferMs: number | undefined;
+          posting++;
           try {
             submitted = await postEvaluation(opts.client, built, {
               deadline: opts.deadline,
@@ -405,15 +408,21 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
               // again (same key) once one of ours finishes, or after the Retry-After.
               onRateLimited: (info) => {
                 if (!budget.lastSubmit429WasInflight) return;
-                limiter.onRateLimited(accepted);
+                // The service held ours that it had accepted, and may hold those still being
+                // answered (sent just before this one): counting only the accepted would set
+                // the limit one or two below the service's whenever a replacement was on its
+                // way, and lose those slots for the seconds until the limit probes up again.
+                limiter.onRateLimited(accepted + posting - 1);
                 deferMs = info.retryAfterMs ?? 1000;
                 return 'return';
               },
               onResponse: () => contact.markReached(),
             });
+            posting--;
             noteSubmitted(built, submitted.record, reuse);
             break;
           } catch (err) {
+            posting--;
             if (deferMs === undefined || !(err instanceof CliError) || err.status !== 429) throw err;
             if (clock.now() + deferMs >= opts.deadline) throw err;
             limiter.release();

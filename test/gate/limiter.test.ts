@@ -257,6 +257,12 @@ describe('CompletionModel (polls where completions are due)', () => {
     const m = new CompletionModel({ now: () => now });
     const tracked = Array.from({ length: 20 }, () => m.track());
     expect(m.nextPollAt(tracked[0])).toBe(300);
+    // The second oldest is looked at between the first one's polls: together every 150 ms.
+    expect(m.nextPollAt(tracked[1])).toBe(450);
+    now = 450;
+    m.observe(tracked[1], { status_code: 'running' } as never, false);
+    expect(m.nextPollAt(tracked[1])).toBe(750);
+    now = 0;
     expect(m.nextPollAt(tracked[5])).toBeGreaterThanOrEqual(1000);
     expect(m.nextPollAt(tracked[18])).toBeGreaterThanOrEqual(5000);
     now = 1;
