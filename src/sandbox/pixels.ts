@@ -21,6 +21,7 @@ import {
   type LumaStats,
   type ToneStats,
 } from './measure.js';
+import { motionStats, type MotionStats } from './motion.js';
 
 /**
  * Images are judged at their own size, where blur, enlargement, compression and noise show (a
@@ -63,6 +64,8 @@ export interface PixelStats {
   tones: ToneStats;
   edges: EdgeStats;
   bands: BandStats;
+  /** See `motionStats` in motion.ts: how clearly a straight smear shows in the spectrum. */
+  motion: MotionStats;
   /** See `blockiness` in measure.ts: about 1 for natural images, far above for JPEG blocks. */
   blockiness: number;
   thumbnail: Float32Array;
@@ -146,6 +149,7 @@ async function analyse(input: Buffer | string): Promise<PixelStats> {
     tones: toneStats(colour),
     edges: edgeStats(grey, { skipBlockGrid: blocks > JPEG_GRID_VISIBLE }),
     bands: bandStats(grey),
+    motion: motionStats(grey),
     blockiness: blocks,
     // From the small colour copy: the same area averages, without another pass over every pixel.
     thumbnail: thumbnail(lumaOf(colour), THUMBNAIL_SIZE),

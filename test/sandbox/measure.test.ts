@@ -10,6 +10,7 @@ import {
   thumbnail,
   type GreyImage,
 } from '../../src/sandbox/measure.js';
+import { motionStats } from '../../src/sandbox/motion.js';
 
 const grey = (width: number, height: number, f: (x: number, y: number) => number): GreyImage => {
   const data = new Uint8Array(width * height);
@@ -36,6 +37,30 @@ describe('pixel measurements on hand-made pixels', () => {
     expect(crisp.width).toBeLessThan(1);
     expect(soft.width).toBeGreaterThan(crisp.width * 2);
     expect(edgeStats(grey(200, 200, () => 90))).toMatchObject({ width: Infinity, edges: 0 });
+  });
+
+  test('motion streak: a texture smeared 9 px along the diagonal shows the comb of zeros; the texture itself and even stripes do not', () => {
+    let seed = 17;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    // Random grey per pixel: detail at every scale the streak removes.
+    const size = 400;
+    const side = size + 16;
+    const noise = Array.from({ length: side * side }, () => 40 + 170 * rnd());
+    const texture = (x: number, y: number) => noise[(y + 8) * side + x + 8];
+    const smeared = (x: number, y: number) => {
+      let sum = 0;
+      for (let k = 0; k < 9; k++) sum += texture(x - k, y - k);
+      return sum / 9;
+    };
+    const clean = motionStats(grey(size, size, texture));
+    const streak = motionStats(grey(size, size, smeared));
+    expect(clean.score).toBeGreaterThan(-0.65);
+    expect(streak.score).toBeLessThan(-0.65);
+    expect(streak.direction).toBe(45);
+    expect(streak.length).toBeCloseTo(9 * Math.SQRT2, 0);
+    // Slats 7 px light, 7 px dark: the same zeros, but the energy is all there.
+    expect(motionStats(grey(size, size, (x) => (Math.floor(x / 7) % 2 ? 200 : 60))).score).toBeGreaterThan(-0.65);
+    expect(motionStats(grey(size, size, () => 90))).toMatchObject({ score: 0, direction: null });
   });
 
   test('edge width does not change when the image is dimmed', () => {

@@ -18,6 +18,24 @@ export const MAX_EDGE_WIDTH = 1.05;
 export const MIN_FINE_RATIO = 0.22;
 export const CRISP_EDGE_WIDTH = 0.6;
 
+/**
+ * A comb of spectral zeros deeper than this (motion.ts `motionStats.score`, natural-log power)
+ * is a straight smear: camera shake during the exposure. Calibrated on the eight calibration
+ * photographs at 512–2560 px, PNG and JPEG q90 (plus, for clean ones, 300–2048 px as PNG and
+ * JPEG q75/q95, 512–2560 px as JPEG q40–q75, and the demo fixtures): clean photos read −0.55 to
+ * 0 (the deepest: Blinds at 400–640 px, whose slats repeat evenly, −0.55 to −0.38; every other
+ * photo ≥ −0.37, the fixtures ≥ −0.38; the held-out four ≥ −0.04), a Gaussian blur
+ * of σ2 ≥ −0.27 (−0.24 saved as JPEG q75); a 9 px diagonal streak −2.25 to 0, below this limit in
+ * 42 of 64, while 17 of the other 22 (large JPEGs, where rounding fills the zeros) fail the edge
+ * or fine-detail rule.
+ */
+export const MAX_MOTION_COMB = -0.65;
+
+/** The spectrum along one direction shows a straight smear's zeros. */
+export function showsMotionStreak(stats: PixelStats): boolean {
+  return stats.motion.score < MAX_MOTION_COMB;
+}
+
 /** Fine detail is missing although the edges are not crisp: the image is soft at the pixel scale. */
 export function lacksFineDetail(stats: PixelStats): boolean {
   return stats.bands.fineRatio < MIN_FINE_RATIO && stats.edges.width > CRISP_EDGE_WIDTH;
@@ -32,13 +50,14 @@ export function judgeSharpness(stats: PixelStats): JudgeResult {
     `edge_width_px=${Number.isFinite(width) ? width : 'none'}`,
     `edge_width_by_direction=${edges.byDirection.map((w) => (w === null ? '-' : round(w, 2))).join('/')}`,
     `fine_detail_ratio=${fine}`,
+    `motion_comb=${round(stats.motion.score, 2)}${stats.motion.direction === null ? '' : ` at ${stats.motion.direction}° over ${round(stats.motion.length ?? 0, 1)} px`}`,
     `strong_edges=${edges.edges}`,
     `tiles_measured=${edges.tilesMeasured}`,
     `analysed_at=${stats.analysedWidth}x${stats.analysedHeight}`,
   ];
   const base = {
     name: 'sharpness',
-    description: `Major check: the sharpest edges are at most ${MAX_EDGE_WIDTH} px wide (blur sigma by re-blurring, at full size, in four directions), and the finest detail is not missing.`,
+    description: `Major check: the sharpest edges are at most ${MAX_EDGE_WIDTH} px wide (blur sigma by re-blurring, at full size, in four directions), the finest detail is not missing, and no straight motion streak shows in the spectrum.`,
     category: 'technical',
     weight: 2,
     severity: 'major' as const,
@@ -58,15 +77,22 @@ export function judgeSharpness(stats: PixelStats): JudgeResult {
   }
   const edgesOk = edges.width <= MAX_EDGE_WIDTH;
   const fineOk = !lacksFineDetail(stats);
-  const passed = edgesOk && fineOk;
+  const motionOk = !showsMotionStreak(stats);
+  const { motion } = stats;
+  const comb = round(motion.score, 2);
+  const passed = edgesOk && fineOk && motionOk;
   const confidence = !edgesOk
     ? confidenceFromMargin(edges.width, MAX_EDGE_WIDTH)
     : !fineOk
       ? confidenceFromMargin(Math.max(bands.fineRatio, 0.001), MIN_FINE_RATIO)
-      : confidenceFromMargin(MAX_EDGE_WIDTH, Math.max(edges.width, 0.01));
+      : !motionOk
+        ? confidenceFromMargin(-motion.score, -MAX_MOTION_COMB)
+        : confidenceFromMargin(MAX_EDGE_WIDTH, Math.max(edges.width, 0.01));
   const why = !edgesOk
     ? `the sharpest edges are ${width} px wide (limit ${MAX_EDGE_WIDTH} px)`
-    : `the finest detail is missing (fine detail ratio ${fine}, needs ${MIN_FINE_RATIO} when edges are wider than ${CRISP_EDGE_WIDTH} px; edges ${width} px)`;
+    : !fineOk
+      ? `the finest detail is missing (fine detail ratio ${fine}, needs ${MIN_FINE_RATIO} when edges are wider than ${CRISP_EDGE_WIDTH} px; edges ${width} px)`
+      : `a straight motion streak of about ${round(motion.length ?? 0, 1)} px at ${motion.direction}° shows in the spectrum (comb depth ${comb}, limit ${MAX_MOTION_COMB})`;
   return {
     ...base,
     passed,
@@ -77,6 +103,7 @@ export function judgeSharpness(stats: PixelStats): JudgeResult {
     subPoints: {
       edge_width: { passed: edgesOk, value: width, limit: `<= ${MAX_EDGE_WIDTH} px` },
       fine_detail: { passed: fineOk, value: fine, limit: `>= ${MIN_FINE_RATIO} unless edges <= ${CRISP_EDGE_WIDTH} px` },
+      motion_streak: { passed: motionOk, value: comb, limit: `>= ${MAX_MOTION_COMB}` },
     },
     issues: passed ? [] : [{ category: 'technical', subcategory: 'blur', detail: `Soft focus: ${why}.` }],
     issueLabel: 'Image is blurry',
