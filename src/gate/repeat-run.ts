@@ -39,6 +39,10 @@ export async function runRepeated(planned: PlannedInput[], opts: GateRunOptions,
   // settled and they fold into a failure (a run below the bar may still be outvoted by the others).
   const settledRuns: Array<Array<{ result: GateResult; exitCode: number }>> = planned.map(() => []);
   let failedImages = 0;
+  // Progress counts images, as the gate's first line did, not evaluations (and runs on across
+  // the two passes of --runs-within instead of starting again); in flight stays evaluations.
+  let doneImages = 0;
+  let passedImages = 0;
   const failures: FailureTally & { perImage: number } = {
     perImage: repeat.runs,
     settled(index, result, exitCode) {
@@ -51,12 +55,19 @@ export async function runRepeated(planned: PlannedInput[], opts: GateRunOptions,
       if (runs.length < total) return;
       const folded = repeats(p) ? aggregateRuns(runs, repeat.aggregate) : runs[0]!;
       if (countsAsFailure(folded.result, folded.exitCode)) failedImages++;
+      doneImages++;
+      if (folded.result.passed === true) passedImages++;
     },
     get count() {
       return failedImages;
     },
   };
-  opts = { ...opts, failures };
+  const onProgress = opts.onProgress;
+  opts = {
+    ...opts,
+    failures,
+    onProgress: onProgress && ((s) => onProgress({ ...s, done: doneImages, total: planned.length, passed: passedImages })),
+  };
   const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, j) => from + j);
 
   if (repeat.within === undefined) {
