@@ -10,48 +10,62 @@ type RunGate = (planned: PlannedInput[], opts: GateRunOptions) => Promise<GateRu
  * each input's runs are folded back into one result, in input order. Inputs that are not
  * submitted (`--id`) are gated once.
  *
- * With --runs-within the first runs go alone; only inputs whose first score lands within the
- * margin of their threshold get the further runs, in a second pass.
+ * With --runs-within an input's further runs wait for its first run: they are sent as soon as its
+ * score lands within the margin of its threshold, and left out when it does not (one pass, so an
+ * image near the bar does not wait for the slowest first run of the others).
  */
 export async function runRepeated(planned: PlannedInput[], opts: GateRunOptions, repeat: RepeatOptions, runGate: RunGate): Promise<GateRunOutcome> {
   if (repeat.runs <= 1) return runGate(planned, opts);
   const repeats = (p: PlannedInput) => p.input.kind === 'submit';
-  /** For each input, where its runs sit in the outcomes, in run order: [pass, index]. */
-  const slots: Array<Array<[pass: number, index: number]>> = planned.map(() => []);
-  const passes: GateRunOutcome[] = [];
-  /** The input each entry of the pass being run belongs to. */
-  let owners: number[] = [];
-
-  const expand = (runsFor: (p: PlannedInput, i: number) => number[]) => {
-    const list: PlannedInput[] = [];
-    owners = [];
-    planned.forEach((p, i) => {
-      for (const k of runsFor(p, i)) {
-        slots[i]!.push([passes.length, list.length]);
-        owners.push(i);
-        list.push(k > 1 ? { ...p, keySuffix: runKeySuffix(k) } : p);
-      }
-    });
-    return list;
-  };
+  /** Runs each input gets at most. */
+  const runsOf = (p: PlannedInput) => (repeats(p) ? repeat.runs : 1);
+  /** --runs-within: whether an input's further runs are wanted, known once its first run settles. */
+  const wanted = planned.map(() => {
+    let decide!: (go: boolean) => void;
+    const promise = new Promise<boolean>((resolve) => (decide = resolve));
+    // Every first run settles (runGate settles every entry), so each promise is decided.
+    return { promise, decide, go: undefined as boolean | undefined };
+  });
+  /** For each input, where its runs sit in the scheduler's list, in run order. */
+  const slots: number[][] = planned.map(() => []);
+  const owners: number[] = [];
+  const runNumbers: number[] = [];
+  const list: PlannedInput[] = [];
+  planned.forEach((p, i) => {
+    for (let k = 1; k <= runsOf(p); k++) {
+      slots[i]!.push(list.length);
+      owners.push(i);
+      runNumbers.push(k);
+      if (k === 1) list.push(p);
+      else list.push({ ...p, keySuffix: runKeySuffix(k), ...(repeat.within !== undefined ? { when: wanted[i]!.promise } : {}) });
+    }
+  });
+  /** A further run --runs-within left out: not sent, and not one of the image's runs. */
+  const skipped = (index: number) => runNumbers[index]! > 1 && wanted[owners[index]!]!.go === false;
 
   // --max-failures counts images, not runs: an image counts once all the runs it will get have
   // settled and they fold into a failure (a run below the bar may still be outvoted by the others).
   const settledRuns: Array<Array<{ result: GateResult; exitCode: number }>> = planned.map(() => []);
   let failedImages = 0;
-  // Progress counts images, as the gate's first line did, not evaluations (and runs on across
-  // the two passes of --runs-within instead of starting again); in flight stays evaluations.
+  // Progress counts images, as the gate's first line did, not evaluations; in flight stays
+  // evaluations.
   let doneImages = 0;
   let passedImages = 0;
-  const failures: FailureTally & { perImage: number } = {
+  const failures: FailureTally = {
     perImage: repeat.runs,
     settled(index, result, exitCode) {
       const i = owners[index]!;
+      const p = planned[i]!;
+      if (runNumbers[index] === 1 && repeats(p) && repeat.within !== undefined) {
+        // Under --runs-within an image far from its threshold gets its first run only.
+        const w = wanted[i]!;
+        w.go = earnsMoreRuns(result, repeat.within);
+        w.decide(w.go);
+      }
+      if (skipped(index)) return;
       const runs = settledRuns[i]!;
       runs.push({ result, exitCode });
-      const p = planned[i]!;
-      // Under --runs-within an image far from its threshold gets its first run only.
-      const total = !repeats(p) || (repeat.within !== undefined && runs.length === 1 && !earnsMoreRuns(result, repeat.within)) ? 1 : repeat.runs;
+      const total = !repeats(p) || wanted[i]!.go === false ? 1 : repeat.runs;
       if (runs.length < total) return;
       const folded = repeats(p) ? aggregateRuns(runs, repeat.aggregate) : runs[0]!;
       if (countsAsFailure(folded.result, folded.exitCode)) failedImages++;
@@ -63,38 +77,22 @@ export async function runRepeated(planned: PlannedInput[], opts: GateRunOptions,
     },
   };
   const onProgress = opts.onProgress;
-  opts = {
+  if (repeat.within !== undefined) {
+    opts.debug?.(`--runs-within ${repeat.within}: further runs only for images whose first score is near their threshold`);
+  }
+  const outcome = await runGate(list, {
     ...opts,
     failures,
     onProgress: onProgress && ((s) => onProgress({ ...s, done: doneImages, total: planned.length, passed: passedImages })),
-  };
-  const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, j) => from + j);
-
-  if (repeat.within === undefined) {
-    passes.push(await runGate(expand((p) => range(1, repeats(p) ? repeat.runs : 1)), opts));
-  } else {
-    failures.perImage = 1;
-    passes.push(await runGate(expand(() => [1]), opts));
-    const first = passes[0]!;
-    if (!first.interrupted && !first.fatal) {
-      const more = expand((p, i) => (repeats(p) && earnsMoreRuns(first.results[i]!, repeat.within) ? range(2, repeat.runs) : []));
-      if (more.length) {
-        opts.debug?.(`--runs-within ${repeat.within}: ${more.length} further evaluations for images near their threshold`);
-        failures.perImage = repeat.runs - 1;
-        passes.push(await runGate(more, opts));
-      }
-    }
-  }
+  });
 
   const results: GateResult[] = [];
   const exitCodes: number[] = [];
   const extras: GateResultExtra[] = [];
   planned.forEach((p, i) => {
-    const runs = slots[i]!.map(([pass, index]) => ({
-      result: passes[pass]!.results[index]!,
-      exitCode: passes[pass]!.exitCodes[index]!,
-      extra: passes[pass]!.extras[index]!,
-    }));
+    const runs = slots[i]!
+      .filter((index) => !skipped(index))
+      .map((index) => ({ result: outcome.results[index]!, exitCode: outcome.exitCodes[index]!, extra: outcome.extras[index]! }));
     if (!repeats(p)) {
       results.push(runs[0]!.result);
       exitCodes.push(runs[0]!.exitCode);
@@ -106,13 +104,5 @@ export async function runRepeated(planned: PlannedInput[], opts: GateRunOptions,
     exitCodes.push(folded.exitCode);
     extras.push(runs[folded.representative]!.extra);
   });
-  return {
-    ...passes[0]!,
-    results,
-    exitCodes,
-    extras,
-    submittedIds: passes.flatMap((o) => o.submittedIds),
-    interrupted: passes.some((o) => o.interrupted),
-    fatal: passes[0]!.fatal,
-  };
+  return { ...outcome, results, exitCodes, extras };
 }

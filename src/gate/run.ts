@@ -25,6 +25,12 @@ export interface PlannedInput {
   threshold: number;
   /** Appended to the submission's idempotency key: `-run2` for the second of --runs (none for the first). */
   keySuffix?: string;
+  /**
+   * Submitted only once this resolves true; false means the entry turned out not to be needed
+   * (--runs-within: an image's further runs wait for its first score). A skipped entry sends
+   * nothing and is settled `not_submitted`; the caller that made it leaves it out.
+   */
+  when?: Promise<boolean>;
 }
 
 export interface GateRunOptions {
@@ -54,7 +60,7 @@ export interface GateRunOptions {
   /**
    * Counts the failed images for --max-failures as entries settle. Default: each entry is an
    * image. With --runs an image is several entries, and repeat-run.ts counts it once, when its
-   * runs fold into a failed result (and across the two passes of --runs-within).
+   * runs fold into a failed result.
    */
   failures?: FailureTally;
   /** Ask for judges/action/gate_failures on polls (for reports that show them). */
@@ -120,6 +126,25 @@ function entryTally(): FailureTally {
       return count;
     },
   };
+}
+
+/** The promise's value, or the signal's reason once it aborts first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 class DeadlineReached extends Error {
@@ -353,6 +378,11 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
       let probe = false;
       const latest: { record?: Evaluation } = {};
       try {
+        if (attempt === 0 && p.when && !(await untilAborted(p.when, runSignal))) {
+          markSent();
+          settle(index, decideResult({ image: p.input.display, threshold: p.threshold, state: 'not_submitted' }));
+          return;
+        }
         if (attempt === 0 && opts.maxFailures !== undefined) await enterWindow(index);
         probe = await contact.turn(runSignal);
         await limiter.acquire(runSignal);

@@ -15,7 +15,7 @@ import { useFakeApi } from '../helpers/use-fake-api.js';
 const fake = useFakeApi();
 let api: FakeApi;
 let env: Record<string, string>;
-let plan: Record<string, Array<{ score: number; verdict?: boolean; failure?: string }>>;
+let plan: Record<string, Array<{ score: number; verdict?: boolean; failure?: string; durationMs?: number }>>;
 let created: Record<string, number>;
 
 const url = (name: string) => `https://img.example.com/${name}.png`;
@@ -33,7 +33,7 @@ beforeEach(() => {
     created[name] = n + 1;
     const step = plan[name]?.[n] ?? { score: 0.9 };
     if (step.failure) return { status_code: 'failed', failure_code: step.failure, overall_passed: null, weighted_pass_rate: null, durationMs: 60 };
-    return { overall_passed: step.verdict ?? true, weighted_pass_rate: step.score, top_issues: [`score ${step.score}`], durationMs: 60 };
+    return { overall_passed: step.verdict ?? true, weighted_pass_rate: step.score, top_issues: [`score ${step.score}`], durationMs: step.durationMs ?? 60 };
   });
 });
 
@@ -108,6 +108,19 @@ describe('gate --runs', () => {
     expect(high).toMatchObject({ weighted_pass_rate: 0.99, passed: true });
     expect(high.runs).toHaveLength(1);
     expect(low).toMatchObject({ weighted_pass_rate: 0.3, passed: false });
+  });
+
+  it('--runs-within sends an image\'s further runs once its own first score is in, not after every first run', async () => {
+    plan = { near: [{ score: 0.82 }, { score: 0.81 }, { score: 0.83 }], slow: [{ score: 0.99, durationMs: 3000 }] };
+    const r = await runCli(['gate', url('slow'), url('near'), '--task-type', 't', '--threshold', '0.8', '--runs', '3', '--runs-within', '0.05', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect([posts('near').length, posts('slow').length]).toEqual([3, 1]);
+    // The slow image's first run takes 3 s; near's further runs do not wait for it.
+    const slowPosted = posts('slow')[0]!.time;
+    const nearKeys = posts('near').map((q) => String(q.headers['idempotency-key']));
+    expect(nearKeys.filter((k) => /-run[23]$/.test(k))).toHaveLength(2);
+    for (const q of posts('near')) expect(q.time).toBeLessThan(slowPosted + 3000);
+    expect(JSON.parse(r.stdout).results.map((x: { runs: unknown[] }) => x.runs.length)).toEqual([1, 3]);
   });
 
   it('a rerun of --runs 3 creates nothing new', async () => {

@@ -61,26 +61,34 @@ describe('repeats', () => {
   });
 });
 
-describe('runRepeated progress', () => {
-  it('counts images, not evaluations, and runs on across the two passes of --runs-within', async () => {
+describe('runRepeated', () => {
+  it('--runs-within: further runs wait for the first score and are left out far from the bar; progress counts images', async () => {
     const { runRepeated } = await import('../../src/gate/repeat-run.js');
     const planned = ['a.png', 'b.png'].map((display) => ({ input: { kind: 'submit', display } as never, threshold: 0.8 }));
     // a's first score is near the bar (earns runs 2 and 3), b's far above it (one run).
-    const scores: Record<string, number[]> = { 'a.png': [0.85, 0.9, 0.7], 'b.png': [0.99] };
+    const scores: Record<string, number[]> = { 'a.png': [0.85, 0.9, 0.7], 'b.png': [0.99, 0.5, 0.5] };
     const seen: string[] = [];
-    const fakeRunGate = async (list: typeof planned, opts: Parameters<typeof runRepeated>[1]) => {
-      const results = list.map((p, i) => {
+    const sent: string[] = [];
+    type Entry = (typeof planned)[number] & { keySuffix?: string; when?: Promise<boolean> };
+    const fakeRunGate = async (list: Entry[], opts: Parameters<typeof runRepeated>[1]) => {
+      const decided = [];
+      for (const [i, p] of list.entries()) {
         const k = p.keySuffix ? Number(p.keySuffix.replace('-run', '')) : 1;
-        const decided = run(scores[p.input.display]![k - 1]!);
-        opts.failures!.settled(i, decided.result, decided.exitCode);
-        opts.onProgress?.({ done: i + 1, total: list.length, inFlight: list.length - i - 1, passed: 0, limit: 8 });
-        return decided;
-      });
-      return { results: results.map((d) => d.result), exitCodes: results.map((d) => d.exitCode), extras: list.map(() => ({})), submittedIds: [], interrupted: false };
+        const go = p.when ? await p.when : true;
+        if (go) sent.push(`${p.input.display}#${k}`);
+        const d = go ? run(scores[p.input.display]![k - 1]!) : decideResult({ image: p.input.display, threshold: 0.8, state: 'not_submitted' });
+        opts.failures!.settled(i, d.result, d.exitCode);
+        opts.onProgress?.({ done: i + 1, total: list.length, inFlight: 0, passed: 0, limit: 8 });
+        decided.push(d);
+      }
+      return { results: decided.map((d) => d.result), exitCodes: decided.map((d) => d.exitCode), extras: list.map(() => ({})), submittedIds: [], interrupted: false };
     };
-    const onProgress = (s: { done: number; total: number; passed: number; inFlight: number }) => seen.push(`${s.done}/${s.total} ${s.passed} passed ${s.inFlight} in flight`);
+    const onProgress = (s: { done: number; total: number; passed: number }) => seen.push(`${s.done}/${s.total} ${s.passed} passed`);
     const outcome = await runRepeated(planned as never, { onProgress } as never, { runs: 3, aggregate: 'median', within: 0.1 }, fakeRunGate as never);
+    expect(sent).toEqual(['a.png#1', 'a.png#2', 'a.png#3', 'b.png#1']);
     expect(outcome.results.map((r) => r.runs?.length)).toEqual([3, 1]);
-    expect(seen).toEqual(['0/2 0 passed 1 in flight', '1/2 1 passed 0 in flight', '1/2 1 passed 1 in flight', '2/2 2 passed 0 in flight']);
+    expect(outcome.results.map((r) => [r.weighted_pass_rate, r.passed])).toEqual([[0.85, true], [0.99, true]]);
+    expect(outcome.exitCodes).toEqual([0, 0]);
+    expect(seen).toEqual(['0/2 0 passed', '0/2 0 passed', '1/2 1 passed', '2/2 2 passed', '2/2 2 passed', '2/2 2 passed']);
   });
 });
