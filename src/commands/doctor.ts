@@ -11,6 +11,7 @@ import { doctorExitCode, formatCheck, NAME_WIDTH } from '../doctor/format.js';
 import { runChecks, type DoctorCommands } from '../doctor/run.js';
 import { addProjectFileFlags } from '../project/apply.js';
 import { action, withGlobals } from './define.js';
+import { plural } from '../util/plural.js';
 
 async function runDoctor(ctx: Context, commands: DoctorCommands): Promise<number> {
   const checks: CheckResult[] = [];
@@ -27,7 +28,6 @@ async function runDoctor(ctx: Context, commands: DoctorCommands): Promise<number
   } else {
     const fails = checks.filter((c) => c.status === 'fail').length;
     const warns = checks.filter((c) => c.status === 'warn').length;
-    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
     ctx.out(fails === 0 && warns === 0 ? '\nall checks passed' : `\n${plural(fails, 'failure')}, ${plural(warns, 'warning')}`);
   }
   return exitCode;

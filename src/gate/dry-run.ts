@@ -55,7 +55,7 @@ export async function runDryRun(ctx: Context, planned: PlannedInput[], flags: Ga
   const existing = planned.filter((p) => p.input.kind === 'id').length;
   const broken = planned.filter((p) => p.input.kind === 'invalid').length;
   const reusedNote = spend.reused ? `, ${spend.reused} already evaluated (reused from the cache, not paid again)` : '';
-  ctx.out(`dry run: ${plural(spend.newEvaluations, 'evaluation')} to submit${repeat.runs > 1 ? ` (at most ${repeat.runs} runs per image)` : ''}${reusedNote}${existing ? `, ${existing} existing to gate` : ''}${broken ? `, ${broken} invalid file${broken === 1 ? '' : 's'} that will fail the gate` : ''}`);
+  ctx.out(`dry run: ${plural(spend.newEvaluations, 'evaluation')} to submit${repeat.runs > 1 ? ` (at most ${repeat.runs} runs per image)` : ''}${reusedNote}${existing ? `, ${existing} existing to gate` : ''}${broken ? `, ${plural(broken, 'invalid file')} that will fail the gate` : ''}`);
   const label = { id: 'existing', submit: 'submit  ', invalid: 'invalid ' } as const;
   for (const p of planned) ctx.out(`  ${label[p.input.kind]}  ${p.input.display}${p.prepared ? `  (${p.prepared.spec.taskType})` : ''}  threshold ${p.threshold}`);
   ctx.out(price.price !== null ? `price: ${price.price}${price.currency ? ` ${price.currency}` : ''} per evaluation (${price.job_class}); total ${total}` : `price: unknown for job class ${price.job_class}`);

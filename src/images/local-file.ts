@@ -62,9 +62,7 @@ export function describeBytes(bytes: Uint8Array, detectedMime?: string): string 
 
 /** sha256 of a file's bytes, hex, read as a stream so memory stays flat whatever the size. */
 export async function hashFile(absPath: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(absPath)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  return (await hashFileWithSize(absPath)).sha256;
 }
 
 /** sha256 hex and size of a file, from the same single pass over its bytes. */
