@@ -1,210 +1,33 @@
 /**
  * The HTTP client for the Runflow API: authentication headers, a time limit per attempt, the
  * retry policy of retry.ts, idempotency keys that stay the same on every retry, typed errors, and
- * a --verbose log that never shows the API key.
+ * a --verbose log that never shows the API key. One attempt is api/attempt.ts; the connection
+ * pool (undici) is api/dispatcher.ts; keeping the key out of output is api/redact.ts.
  */
-import type { Readable } from 'node:stream';
-import { createRequire } from 'node:module';
-import { setFlagsFromString } from 'node:v8';
 import type { Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../clock.js';
+import { linkSignals } from '../util/link-signals.js';
 import { stripControl } from '../util/text.js';
-import {
-  apiErrorFromResponse,
-  ConnectionError,
-  RequestTimeoutError,
-  proxyRefusalStatus,
-  ResponseFormatError,
-  StorageUploadError,
-  type RequestDescription,
-} from './errors.js';
+import { apiErrorFromResponse, ResponseFormatError, StorageUploadError, type RequestDescription } from './errors.js';
 import { describeUnexpectedBody, requestIdFrom } from './error-body.js';
+import { describeNetworkError, networkFailure, sendAttempt, type RawResponse, type SendParams, type StorageBody } from './attempt.js';
 import { BodyAllowance } from './body-allowance.js';
-import { proxyInUse, proxySettings } from './proxy.js';
-import { ATTEMPT_TIMEOUT_CODE, decideRetry, DEFAULT_MAX_ATTEMPTS, errorCode, parseRetryAfter } from './retry.js';
+import type { ApiResponse, ClientOptions, HttpMethod, Pacer, RequestOptions, StorageUploadOptions } from './client-types.js';
+import { createDispatcher } from './dispatcher.js';
+import { proxyInUse } from './proxy.js';
+import { formatHeadersForLog, maskKeyInResponse, redact } from './redact.js';
+import { decideRetry, DEFAULT_MAX_ATTEMPTS, parseRetryAfter } from './retry.js';
 
-/**
- * undici's package index also loads fetch, WebSocket, caches and more: about twice the start-up
- * time of Node itself. We use only an Agent (or the proxy agent) and `dispatcher.request()`, so
- * we load just those parts: undici's own files, not its public API, so package.json pins undici
- * exactly and test/api/undici-internals.test.ts fails if an upgrade moves them. The public entry
- * costs about 50 ms more per request-making command (measured for issue 13: `get --json` 123 ms
- * with these files, 172 ms with `require('undici')`, `node -e ""` 54 ms).
- */
-const requireUndici = createRequire(import.meta.url);
-
-// undici parses HTTP with a WebAssembly module. V8 first compiles it with its baseline compiler,
-// then recompiles it with the optimising one in the background, and Node waits for that before
-// the process can exit: about 200 ms and 30 MB on every command, for a CLI that makes a handful
-// of requests. Staying on the baseline compiler removes that wait. Only WebAssembly is affected,
-// and this module loads only when a command makes a request.
-setFlagsFromString('--liftoff-only');
-type AgentClass = new (opts?: object) => Dispatcher;
-const { Agent, EnvHttpProxyAgent } = {
-  Agent: requireUndici('undici/lib/dispatcher/agent.js') as AgentClass,
-  EnvHttpProxyAgent: requireUndici('undici/lib/dispatcher/env-http-proxy-agent.js') as AgentClass,
-};
-// The package index gives every dispatcher request(), connect() (used by the proxy tunnel) and
-// the rest of the API; do the same, once.
-const DispatcherBase = requireUndici('undici/lib/dispatcher/dispatcher.js') as { prototype: Dispatcher };
-if (typeof DispatcherBase.prototype.request !== 'function') {
-  Object.assign(DispatcherBase.prototype, requireUndici('undici/lib/api/index.js'));
-}
-
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-
-/** One API response as a pacer sees it. */
-export interface PacedResponse {
-  method: HttpMethod;
-  path: string;
-  status: number;
-  headers: Record<string, string>;
-  /** What `beforeAttempt` returned for this attempt: which of the pacer's sends this answers. */
-  ticket?: number;
-}
-
-/**
- * Shares one request budget between every API call a command makes (the gate's): consulted
- * before each attempt, retries included, and told every answer. Storage uploads are not paced.
- */
-export interface Pacer {
-  /** Resolves when the attempt may go; what it resolves with comes back as the answer's `ticket`. */
-  beforeAttempt(signal?: AbortSignal, method?: HttpMethod): Promise<number | void>;
-  afterAttempt(response: PacedResponse): void;
-  /**
-   * The wait before retrying after a 429 without `Retry-After`: the pacer already slows every
-   * request down, so a long exponential backoff on top would only leave the service idle.
-   */
-  retryDelayAfter429?(attempt: number, response: PacedResponse): number | undefined;
-  /** The wait before retrying after a 5xx or a connection error (exponential, with jitter). */
-  retryDelay?(attempt: number): number | undefined;
-}
-
-export interface ClientOptions {
-  /** Already validated by the caller, e.g. `https://api.runflow.io` or `http://127.0.0.1:PORT`. */
-  baseUrl: string;
-  apiKey: string;
-  /** Sent as `X-Organization-Id` when set. */
-  orgId?: string;
-  /** `runflow-eval/<v> node/<v>` */
-  userAgent: string;
-  /** Time limit of one attempt. @default 30_000 */
-  timeoutMs?: number;
-  /** @default 5 */
-  maxAttempts?: number;
-  /** --verbose sink: requests, statuses, timings and retries. The key never reaches it. */
-  debug?: (line: string) => void;
-  /** Sleeps between retries and time for deadlines. @default systemClock */
-  clock?: Clock;
-  /** Jitter source. @default Math.random */
-  random?: () => number;
-  /** Command-wide abort (Ctrl-C): aborts in-flight requests and retry sleeps. */
-  signal?: AbortSignal;
-  /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read. @default process.env */
-  env?: Record<string, string | undefined>;
-  /** Replaces the dispatcher built from `env` (tests). Not closed by `close()`. */
-  dispatcher?: Dispatcher;
-  /** Where the key came from, so a rejected key's hint points at the right fix. */
-  keySource?: 'env' | 'config';
-  /**
-   * The key is a stand-in (the sandbox's `sandbox`), not a secret: responses are not searched for
-   * it, so a field that happens to hold the same word is left alone.
-   */
-  placeholderKey?: boolean;
-}
-
-/**
- * A JSON body made only when it is about to be sent, once per attempt, and let go as soon as
- * that attempt has its answer: nothing of it is held while the request waits for its turn, for
- * its retry, or for the rest of the command.
- */
-export interface LazyBody {
-  /** Its length in bytes (what `encode` returns). */
-  size: number;
-  encode(): Promise<Buffer>;
-}
-
-export interface RequestOptions {
-  query?: Record<string, string | undefined>;
-  /** JSON-encoded, sent with `Content-Type: application/json`. */
-  body?: unknown;
-  /** Instead of `body`: JSON bytes built per attempt (see LazyBody). */
-  lazyBody?: LazyBody;
-  headers?: Record<string, string>;
-  /** Sent as `Idempotency-Key`, identical on every retry. */
-  idempotencyKey?: string;
-  /** Absolute time (ms, clock time): a 429 is retried until then rather than `maxAttempts` times. */
-  retry429Until?: number;
-  /** Time limit of one attempt; overrides the client's. */
-  timeoutMs?: number;
-  /** Aborts this request (a deadline, for instance); its reason is what the call rejects with. */
-  signal?: AbortSignal;
-  /**
-   * Called on every 429, so a caller can lower its concurrency. Returning `'return'` hands the
-   * 429 back to the caller (an `ApiError`) instead of retrying: the caller knows better when to
-   * try again (the gate, when one of its evaluations has finished).
-   */
-  onRateLimited?: (info: { retryAfterMs?: number }) => void | 'return';
-  /** Called on every response, whatever its status (for X-RateLimit-Remaining). */
-  onResponse?: (info: { status: number; headers: Record<string, string> }) => void;
-}
-
-export interface ApiResponse<T> {
-  status: number;
-  headers: Record<string, string>;
-  /** Parsed JSON; null for an empty body (204). */
-  data: T;
-  /** The raw body, for pass-through `--json`. */
-  text: string;
-}
-
-export interface StorageUploadOptions {
-  contentType: string;
-  contentLength: number;
-  /** @default max(120 s, the time to send the body at 256 KiB/s) */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-type StorageBody = NodeJS.ReadableStream | Buffer;
-
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  text: string;
-}
-
-interface SendParams {
-  method: HttpMethod;
-  url: string;
-  /** The URL as it may appear in logs: presigned query strings are credentials. */
-  logUrl: string;
-  description: RequestDescription;
-  host: string;
-  headers: Record<string, string>;
-  body: () => string | StorageBody | undefined;
-  /** Replaces `body`: built per attempt, within the client's allowance for such bodies. */
-  lazyBody?: LazyBody;
-  timeoutMs: number;
-  signal?: AbortSignal;
-  retry429Until?: number;
-  onRateLimited?: RequestOptions['onRateLimited'];
-  onResponse?: RequestOptions['onResponse'];
-  /** API calls share the pacer's budget; storage uploads do not. */
-  paced?: boolean;
-}
+export type { ApiResponse, ClientOptions, HttpMethod, LazyBody, PacedResponse, Pacer, RequestOptions, StorageUploadOptions } from './client-types.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const STORAGE_MIN_TIMEOUT_MS = 120_000;
 const STORAGE_MIN_BYTES_PER_SECOND = 256 * 1024;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Bytes of lazily built bodies in memory at once: a few inline photographs (a 2560-px PNG is a
  * 10 MB body). Sending them one after another over one link is no slower than all at once.
  */
 const LAZY_BODY_BYTES = 32 * 1024 * 1024;
-/** Shorter "keys" (a test's `k`) are not searched for in responses: they would mask ordinary words. */
-const MIN_MASKED_KEY_LENGTH = 6;
 
 export class RunflowClient {
   readonly baseUrl: string;
@@ -356,7 +179,7 @@ export class RunflowClient {
           ticket = pacer ? await pacer.beforeAttempt(outer.signal, p.method) : undefined;
           started = performance.now();
           try {
-            response = await this.#attempt(p, outer.signal, lazy);
+            response = this.#masked(await sendAttempt(this.#dispatcher, p, outer.signal, lazy));
           } catch (err) {
             if (outer.signal?.aborted) throw outer.signal.reason;
             error = err;
@@ -401,7 +224,7 @@ export class RunflowClient {
         });
         if (!decision.retry) {
           if (response) return response;
-          throw this.#networkFailure(p, error, attempt);
+          throw networkFailure(p, error, attempt, (protocol) => (this.#opts.dispatcher ? undefined : proxyInUse(this.#opts.env ?? process.env, protocol)));
         }
         if (pacer?.retryDelayAfter429 && response?.status === 429 && response.headers['retry-after'] === undefined) {
           const paced = pacer.retryDelayAfter429(counted, { method: p.method, path: p.description.path, status: 429, headers: response.headers });
@@ -419,74 +242,9 @@ export class RunflowClient {
     }
   }
 
-  /** One attempt under its own time limit; the body is read in full before it counts as done. */
-  async #attempt(p: SendParams, outer: AbortSignal | undefined, lazy?: Buffer): Promise<RawResponse> {
-    const controller = new AbortController();
-    // setTimeout fires at once for delays past 2^31-1 ms; such a limit means "no limit".
-    const limited = Number.isFinite(p.timeoutMs) && p.timeoutMs > 0 && p.timeoutMs <= MAX_TIMER_MS;
-    const timer = limited ? setTimeout(() => controller.abort(attemptTimeout(p.timeoutMs)), p.timeoutMs) : undefined;
-    const onOuterAbort = () => controller.abort(outer?.reason);
-    outer?.addEventListener('abort', onOuterAbort, { once: true });
-    const body = lazy ?? p.body();
-    let bodyError: unknown;
-    const stream = isStream(body) ? body : undefined;
-    stream?.on('error', (err: unknown) => {
-      bodyError ??= err;
-    });
-    try {
-      const target = new URL(p.url);
-      const res = await this.#dispatcher.request({
-        origin: target.origin,
-        path: `${target.pathname}${target.search}`,
-        method: p.method as Dispatcher.HttpMethod,
-        headers: p.headers,
-        body: body as string | Buffer | Readable | undefined,
-        signal: controller.signal,
-        // Our own timer bounds the attempt; undici's defaults (300 s) would cut long uploads short.
-        headersTimeout: limited ? p.timeoutMs : 0,
-        bodyTimeout: limited ? p.timeoutMs : 0,
-      });
-      const text = await res.body.text();
-      return this.#masked({ status: res.statusCode, headers: flattenHeaders(res.headers), text });
-    } catch (err) {
-      // A failing file read is the caller's problem, not the network's: surface it as it is.
-      if (bodyError !== undefined) throw bodyError;
-      if (controller.signal.aborted && !outer?.aborted) throw attemptTimeout(p.timeoutMs, err);
-      throw err;
-    } finally {
-      clearTimeout(timer);
-      outer?.removeEventListener('abort', onOuterAbort);
-      if (stream && 'destroy' in stream && typeof stream.destroy === 'function') (stream as Readable).destroy();
-    }
-  }
-
-  /**
-   * A server that echoes the key back (an error message such as "invalid key rf_live_…", a field
-   * error's `input`, a header) must not carry it into our output: every response has the key
-   * replaced by `***` before anything reads it (SPEC §2: the key never appears in any output).
-   */
+  /** Every response has the key masked before anything reads it (SPEC §2). */
   #masked(res: RawResponse): RawResponse {
-    const key = this.#opts.apiKey;
-    if (this.#opts.placeholderKey || key.length < MIN_MASKED_KEY_LENGTH) return res;
-    const forms = [...new Set([key, JSON.stringify(key).slice(1, -1)])];
-    const mask = (text: string) => (forms.some((f) => text.includes(f)) ? forms.reduce((t, f) => t.split(f).join('***'), text) : text);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(res.headers)) headers[name] = mask(value);
-    return { status: res.status, headers, text: mask(res.text) };
-  }
-
-  #networkFailure(p: SendParams, error: unknown, attempts: number): Error {
-    const code = errorCode(error);
-    if (code === ATTEMPT_TIMEOUT_CODE || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-      return new RequestTimeoutError(p.description, p.timeoutMs, { attempts, cause: error });
-    }
-    const proxyStatus = proxyRefusalStatus(error);
-    if (proxyStatus !== undefined) {
-      const protocol = p.url.startsWith('http:') ? 'http:' : 'https:';
-      return ConnectionError.proxyRefused(p.host, proxyStatus, this.#opts.dispatcher ? undefined : proxyInUse(this.#opts.env ?? process.env, protocol), { attempts, cause: error });
-    }
-    if (code === undefined) return error instanceof Error ? error : new Error(String(error));
-    return new ConnectionError(p.host, code, { attempts, cause: error });
+    return maskKeyInResponse(res, this.#opts.apiKey, this.#opts.placeholderKey);
   }
 
   /** Every debug line goes through here: the key is masked wherever it appears. */
@@ -507,75 +265,4 @@ function parseJsonBody<T>(res: RawResponse, description: RequestDescription): T 
       { status: res.status, requestId: requestIdFrom(res.headers) },
     );
   }
-}
-
-function attemptTimeout(timeoutMs: number, cause?: unknown): Error {
-  return Object.assign(new Error(`attempt timed out after ${timeoutMs}ms`, cause === undefined ? undefined : { cause }), {
-    code: ATTEMPT_TIMEOUT_CODE,
-  });
-}
-
-function describeNetworkError(error: unknown): string {
-  const code = errorCode(error);
-  if (code === ATTEMPT_TIMEOUT_CODE) return 'timed out';
-  const message = error instanceof Error ? error.message : String(error);
-  return code && !message.includes(code) ? `${code} ${message}` : message;
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
-
-function formatHeadersForLog(headers: Record<string, string>): string {
-  return Object.entries(headers)
-    .map(([name, value]) => `${titleCase(name)}: ${name === 'authorization' ? 'Bearer ***' : value}`)
-    .join(', ');
-}
-
-/** `x-organization-id` → `X-Organization-Id`, as headers are usually written. */
-function titleCase(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
-}
-
-/** Masks the key, and anything that looks like a bearer token, in a log line. */
-export function redact(line: string, secret: string | undefined): string {
-  let out = line.replace(/(Bearer\s+)(?!\*\*\*)\S+/gi, '$1***');
-  if (secret) out = out.split(secret).join('***');
-  return out;
-}
-
-function isStream(body: unknown): body is NodeJS.ReadableStream {
-  return body !== null && typeof body === 'object' && !Buffer.isBuffer(body) && typeof (body as { pipe?: unknown }).pipe === 'function';
-}
-
-/** One signal that aborts when any of `signals` does (with its reason); dispose() unhooks it. */
-function linkSignals(signals: Array<AbortSignal | undefined>): { signal?: AbortSignal; dispose(): void } {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (present.length === 0) return { dispose() {} };
-  if (present.length === 1) return { signal: present[0], dispose() {} };
-  const controller = new AbortController();
-  const already = present.find((s) => s.aborted);
-  if (already) {
-    controller.abort(already.reason);
-    return { signal: controller.signal, dispose() {} };
-  }
-  const listeners = present.map((s) => {
-    const onAbort = () => controller.abort(s.reason);
-    s.addEventListener('abort', onAbort, { once: true });
-    return () => s.removeEventListener('abort', onAbort);
-  });
-  return { signal: controller.signal, dispose: () => listeners.forEach((off) => off()) };
-}
-
-/** A dispatcher honouring the proxy variables in `env`; the caller closes it. */
-export function createDispatcher(env: Record<string, string | undefined>): Dispatcher {
-  const settings = proxySettings(env);
-  // Explicit values (never undefined) so undici does not fall back to process.env on its own.
-  if (settings) return new EnvHttpProxyAgent(settings);
-  return new Agent();
 }

@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RunflowClient, redact, type ClientOptions } from '../../src/api/client.js';
+import { RunflowClient, type ClientOptions } from '../../src/api/client.js';
+import { redact } from '../../src/api/redact.js';
 import {
   ApiError,
   ConflictError,

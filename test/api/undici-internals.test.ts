@@ -1,5 +1,5 @@
 /**
- * src/api/client.ts loads undici's own files (undici/lib/…) instead of its package index, which
+ * src/api/dispatcher.ts loads undici's own files (undici/lib/…) instead of its package index, which
  * also loads fetch, WebSocket and caches: about 50 ms more on every command that makes a request
  * (the closing note of issue 13 has the measurement). Those paths are not a public API, so the
  * version is pinned exactly, and this test fails when an upgrade moves or changes them.
@@ -8,12 +8,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
-const CLIENT = new URL('../../src/api/client.ts', import.meta.url);
+const CLIENT = new URL('../../src/api/dispatcher.ts', import.meta.url);
 const requireFromClient = createRequire(CLIENT);
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
 const lock = JSON.parse(readFileSync(new URL('../../package-lock.json', import.meta.url), 'utf8')) as { packages: Record<string, { version?: string; dependencies?: Record<string, string> }> };
 
-/** Each internal file client.ts loads, and the public export it stands for. */
+/** Each internal file dispatcher.ts loads, and the public export it stands for. */
 const EXPECTED: Record<string, string> = {
   'undici/lib/dispatcher/agent.js': 'Agent',
   'undici/lib/dispatcher/env-http-proxy-agent.js': 'EnvHttpProxyAgent',
@@ -30,7 +30,7 @@ describe("undici's internal entry points", () => {
 
   it('pin undici to one exact version, the one installed', () => {
     const range = pkg.dependencies.undici;
-    expect(range, 'package.json must pin undici exactly: client.ts loads its internal files').toMatch(/^\d+\.\d+\.\d+$/);
+    expect(range, 'package.json must pin undici exactly: dispatcher.ts loads its internal files').toMatch(/^\d+\.\d+\.\d+$/);
     expect(lock.packages[''].dependencies?.undici).toBe(range);
     expect(lock.packages['node_modules/undici'].version).toBe(range);
     expect(requireFromClient('undici/package.json').version).toBe(range);
