@@ -20,7 +20,8 @@ async function runSubmit(ctx: Context, image: string, flags: Flags): Promise<num
     if (!flags.idempotencyKey.trim() || flags.idempotencyKey.length > 255) throw new UsageError('--idempotency-key must be 1-255 characters');
   }
   // Loaded on use: file-type and the upload code are not needed for --help or other commands.
-  const { buildRequest, prepareSubmission, submitOrReuse } = await import('../evaluations/request.js');
+  const { buildRequest, prepareSubmission } = await import('../evaluations/request.js');
+  const { submitOrReuse } = await import('../evaluations/reuse.js');
   const { AssetCache } = await import('../images/asset-cache.js');
   const { SubmissionRecord } = await import('../cache/submission-record.js');
   const { fetchEvaluation } = await import('../api/evaluations.js');

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import type { RefSpec, SubmissionSpec } from './request.js';
+import type { RefSpec, SubmissionSpec } from './spec.js';
 
 /** The flags of SPEC §3's submit table, shared by `submit` and `gate` (where they are defaults). */
 export interface SubmitFlags {

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { MIN_POLL_INTERVAL_MS } from '../evaluations/poll.js';
-import type { KeyOptions } from '../evaluations/request.js';
+import type { KeyOptions } from '../evaluations/keys.js';
 import type { SubmitFlags } from '../evaluations/submit-flags.js';
 import { DEFAULT_TIMEOUT } from '../evaluations/wait.js';
 import { parseDeadline, parseDuration } from '../util/duration.js';
@@ -80,7 +80,7 @@ function parseThreshold(value: string | undefined): number {
 async function checkGateKey(flags: GateFlags): Promise<void> {
   const key = flags.idempotencyKey;
   if (key === undefined) return;
-  const { KEY_PREFIX_ADDS } = await import('../evaluations/request.js');
+  const { KEY_PREFIX_ADDS } = await import('../evaluations/keys.js');
   if (flags.resubmit) throw new UsageError('--idempotency-key and --resubmit contradict each other; give one');
   const max = 255 - KEY_PREFIX_ADDS;
   if (!key.trim() || key.length > max) {

@@ -1,4 +1,4 @@
-import type { SubmissionSpec } from '../evaluations/request.js';
+import type { SubmissionSpec } from '../evaluations/spec.js';
 
 /**
  * One gate input after expansion (folders into their images, a manifest into its items), in

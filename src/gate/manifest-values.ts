@@ -1,7 +1,7 @@
 /** The checked values of a manifest item (and of the project file, which takes the same shapes). */
 import { MAX_REFERENCES } from '../api/limits.js';
 import { UsageError } from '../errors.js';
-import type { RefSpec } from '../evaluations/request.js';
+import type { RefSpec } from '../evaluations/spec.js';
 import { REF_KEYS, unknownKey } from './manifest-keys.js';
 
 export function describeType(value: unknown): string {

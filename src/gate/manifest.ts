@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { canonicalJson } from '../util/canonical-json.js';
-import type { SubmissionSpec } from '../evaluations/request.js';
+import type { SubmissionSpec } from '../evaluations/spec.js';
 import { specFromFlags, type SubmitFlags } from '../evaluations/submit-flags.js';
 import type { GateInput } from './inputs-types.js';
 import { parseArray, parseJsonLines } from './manifest-json.js';

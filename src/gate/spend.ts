@@ -1,7 +1,7 @@
 import type { Balance } from '../api/billing.js';
 import type { SubmissionRecord } from '../cache/submission-record.js';
 import { compareDecimals, multiplyDecimal } from '../util/money.js';
-import { offlineKeySet, type KeyOptions } from '../evaluations/request.js';
+import { offlineKeySet, type KeyOptions } from '../evaluations/keys.js';
 import type { PlannedInput } from './run.js';
 
 /**

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { unknownKey } from '../gate/manifest-keys.js';
 import { attributesValue, describeType, refsValue, stringValue, thresholdValue } from '../gate/manifest-values.js';
-import type { RefSpec } from '../evaluations/request.js';
+import type { RefSpec } from '../evaluations/spec.js';
 import { ALIASES, PER_RUN, type ProjectKey } from './keys.js';
 import { refuseSecrets } from './secrets.js';
 
