@@ -22,6 +22,7 @@ import {
   type ToneStats,
 } from './measure.js';
 import { motionStats, type MotionStats } from './motion.js';
+import { resampleStats, type ResampleStats } from './resample.js';
 
 /**
  * Images are judged at their own size, where blur, enlargement, compression and noise show (a
@@ -66,6 +67,8 @@ export interface PixelStats {
   bands: BandStats;
   /** See `motionStats` in motion.ts: how clearly a straight smear shows in the spectrum. */
   motion: MotionStats;
+  /** See `resampleStats` in resample.ts: the period-2 trace of a 2× enlargement. */
+  resample: ResampleStats;
   /** See `blockiness` in measure.ts: about 1 for natural images, far above for JPEG blocks. */
   blockiness: number;
   thumbnail: Float32Array;
@@ -150,6 +153,7 @@ async function analyse(input: Buffer | string): Promise<PixelStats> {
     edges: edgeStats(grey, { skipBlockGrid: blocks > JPEG_GRID_VISIBLE }),
     bands: bandStats(grey),
     motion: motionStats(grey),
+    resample: resampleStats(grey),
     blockiness: blocks,
     // From the small colour copy: the same area averages, without another pass over every pixel.
     thumbnail: thumbnail(lumaOf(colour), THUMBNAIL_SIZE),

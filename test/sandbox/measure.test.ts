@@ -11,6 +11,7 @@ import {
   type GreyImage,
 } from '../../src/sandbox/measure.js';
 import { motionStats } from '../../src/sandbox/motion.js';
+import { resampleStats } from '../../src/sandbox/resample.js';
 
 const grey = (width: number, height: number, f: (x: number, y: number) => number): GreyImage => {
   const data = new Uint8Array(width * height);
@@ -61,6 +62,36 @@ describe('pixel measurements on hand-made pixels', () => {
     // Slats 7 px light, 7 px dark: the same zeros, but the energy is all there.
     expect(motionStats(grey(size, size, (x) => (Math.floor(x / 7) % 2 ? 200 : 60))).score).toBeGreaterThan(-0.65);
     expect(motionStats(grey(size, size, () => 90))).toMatchObject({ score: 0, direction: null });
+  });
+
+  test('resampling trace: a texture enlarged 2× shows the period-2 pattern; the texture itself and a JPEG-like block pattern do not', () => {
+    let seed = 29;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const side = 161;
+    const src = Array.from({ length: side * side }, () => 40 + 170 * rnd());
+    const at = (x: number, y: number) => src[y * side + x];
+    // Bilinear 2×: even pixels are source pixels, odd ones halfway between two.
+    const enlarged = (x: number, y: number) => {
+      const x0 = x >> 1;
+      const y0 = y >> 1;
+      const fx = (x & 1) / 2;
+      const fy = (y & 1) / 2;
+      const top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx;
+      const bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx;
+      return top * (1 - fy) + bottom * fy;
+    };
+    const up = resampleStats(grey(320, 320, enlarged));
+    expect(up.parity).toBeGreaterThan(0.035);
+    // Odd pixels interpolated: their second difference is small (the sign says which phase).
+    expect(up.parityX).toBeLessThan(-0.5);
+    expect(up.parityY).toBeLessThan(-0.5);
+    expect(resampleStats(grey(160, 160, at)).parity).toBeLessThan(0.035);
+    // Blocks of 8 at random levels (steps up as often as down), each with a bump symmetric about
+    // its middle: a strong grid, no period 2.
+    const level = Array.from({ length: 40 * 40 }, () => 60 + 120 * rnd());
+    const blocks = (x: number, y: number) => level[(y >> 3) * 40 + (x >> 3)] + 15 * Math.cos((Math.PI * ((x & 7) - 3.5)) / 4) + 10 * Math.cos((Math.PI * ((y & 7) - 3.5)) / 8);
+    expect(resampleStats(grey(320, 320, blocks)).parity).toBeLessThan(0.01);
+    expect(resampleStats(grey(64, 64, () => 90))).toEqual({ parityX: 0, parityY: 0, parity: 0 });
   });
 
   test('edge width does not change when the image is dimmed', () => {

@@ -20,14 +20,15 @@ const TARGET = 0.95;
  * Defects the judges do not yet catch 95% of the time (issue 17's target), with the share they do
  * catch on this set: the floor keeps that from slipping. Raise these as the judges improve.
  * - A blur saved as JPEG q75: the JPEG grid is left out, but its ringing still reads as detail.
- * - An image enlarged 2× (512 px from 256) keeps edges and fine detail within the clean range.
+ * - Wood enlarged 4× or more: its grain keeps edges near 1 px and refills the finest octave, and
+ *   the period-2 trace that gives a 2× enlargement away fades beyond 2×.
  */
 const KNOWN_SHORTFALL: Record<string, number> = {
   'blur σ2 saved as JPEG q75': 0.75,
-  'enlarged from 256 px': 0.5,
+  'enlarged from 256 px': 0.8,
 };
-/** Over every degraded image: the verdict fails by the judge named for the defect. */
-const OVERALL_TARGET = 0.93;
+/** Over every degraded image: the verdict fails by the judge named for the defect (issue 17's target). */
+const OVERALL_TARGET = 0.95;
 
 interface Case {
   photo: string;
