@@ -8,21 +8,13 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Sharp, SharpOptions } from 'sharp';
-import {
-  bandStats,
-  blockiness,
-  colourHistogram,
-  edgeStats,
-  lumaStats,
-  thumbnail,
-  toneStats,
-  type BandStats,
-  type EdgeStats,
-  type LumaStats,
-  type ToneStats,
-} from './measure.js';
-import { motionStats, type MotionStats } from './motion.js';
-import { resampleStats, type ResampleStats } from './resample.js';
+import { bandStats, type BandStats } from './measures/bands.js';
+import { blockiness } from './measures/blockiness.js';
+import { edgeStats, type EdgeStats } from './measures/edges.js';
+import { motionStats, type MotionStats } from './measures/motion.js';
+import { resampleStats, type ResampleStats } from './measures/resample.js';
+import { colourHistogram, thumbnail } from './measures/summaries.js';
+import { lumaStats, toneStats, type LumaStats, type ToneStats } from './measures/tones.js';
 
 /**
  * Images are judged at their own size, where blur, enlargement, compression and noise show (a
@@ -65,11 +57,11 @@ export interface PixelStats {
   tones: ToneStats;
   edges: EdgeStats;
   bands: BandStats;
-  /** See `motionStats` in motion.ts: how clearly a straight smear shows in the spectrum. */
+  /** See `motionStats` in measures/motion.ts: how clearly a straight smear shows in the spectrum. */
   motion: MotionStats;
-  /** See `resampleStats` in resample.ts: the period-2 trace of a 2× enlargement. */
+  /** See `resampleStats` in measures/resample.ts: the period-2 trace of a 2× enlargement. */
   resample: ResampleStats;
-  /** See `blockiness` in measure.ts: about 1 for natural images, far above for JPEG blocks. */
+  /** See `blockiness` in measures/blockiness.ts: about 1 for natural images, far above for JPEG blocks. */
   blockiness: number;
   thumbnail: Float32Array;
   colourHistogram: Float32Array;
@@ -212,7 +204,7 @@ function lumaOf(img: { data: Uint8Array; width: number; height: number; channels
   const { data, width, height, channels } = img;
   const out = new Uint8Array(width * height);
   for (let i = 0, p = 0; i < out.length; i++, p += channels) {
-    out[i] = channels >= 3 ? Math.round(0.2126 * data[p] + 0.7152 * data[p + 1] + 0.0722 * data[p + 2]) : data[p];
+    out[i] = channels >= 3 ? Math.round(0.2126 * data[p]! + 0.7152 * data[p + 1]! + 0.0722 * data[p + 2]!) : data[p]!;
   }
   return { data: out, width, height };
 }
@@ -224,6 +216,6 @@ function bytes(buffer: Buffer): Uint8Array {
 /** sharp's messages name the problem well; keep the first line and drop library prefixes. */
 function describeDecodeError(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  const line = message.split('\n')[0].replace(/^(Input (buffer|file) )/i, 'the data ').trim();
+  const line = message.split('\n')[0]!.replace(/^(Input (buffer|file) )/i, 'the data ').trim();
   return line || 'the data could not be decoded as an image';
 }

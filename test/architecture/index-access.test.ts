@@ -14,9 +14,9 @@ const SRC = path.join(ROOT, 'src');
 
 /**
  * Still to fix, each being changed by other work when the rest was fixed: the gate's scheduler,
- * request budget and duration memory, and the sandbox's pixel judges.
+ * request budget and duration memory.
  */
-const PENDING = ['gate/budget.ts', 'gate/durations.ts', 'gate/run.ts', 'sandbox/measure.ts', 'sandbox/pixels.ts'];
+const PENDING = ['gate/budget.ts', 'gate/durations.ts', 'gate/run.ts'];
 
 function errorsByFile(): Map<string, string[]> {
   const configFile = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), ts.sys.readFile);

@@ -1,17 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import {
-  bandStats,
-  blockiness,
-  colourHistogram,
-  correlation,
-  edgeStats,
-  histogramIntersection,
-  lumaStats,
-  thumbnail,
-  type GreyImage,
-} from '../../src/sandbox/measure.js';
-import { motionStats } from '../../src/sandbox/motion.js';
-import { resampleStats } from '../../src/sandbox/resample.js';
+import { bandStats } from '../../src/sandbox/measures/bands.js';
+import { blockiness } from '../../src/sandbox/measures/blockiness.js';
+import { edgeStats } from '../../src/sandbox/measures/edges.js';
+import type { GreyImage } from '../../src/sandbox/measures/image.js';
+import { motionStats } from '../../src/sandbox/measures/motion.js';
+import { resampleStats } from '../../src/sandbox/measures/resample.js';
+import { colourHistogram, correlation, histogramIntersection, thumbnail } from '../../src/sandbox/measures/summaries.js';
+import { lumaStats } from '../../src/sandbox/measures/tones.js';
 
 const grey = (width: number, height: number, f: (x: number, y: number) => number): GreyImage => {
   const data = new Uint8Array(width * height);

@@ -2,7 +2,7 @@ import type { PixelStats } from '../pixels.js';
 import { confidenceFromMargin, round, type JudgeResult } from './types.js';
 
 /**
- * Highest passing blockiness (steps across the 8 px grid over steps elsewhere; measure.ts
+ * Highest passing blockiness (steps across the 8 px grid over steps elsewhere; measures/blockiness.ts
  * `blockiness`). Calibrated on the eight calibration photographs (see sharpness.ts) at
  * 512–2560 px: PNG and JPEG q75–q90 read 0.97–2.5 (dark or blurred JPEGs highest), JPEG
  * quality 3 reads 7.9–61.

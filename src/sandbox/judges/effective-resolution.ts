@@ -9,7 +9,7 @@ import { round, type JudgeResult } from './types.js';
  */
 export const MAX_DETAIL_EDGE_WIDTH = 1.5;
 /**
- * Period-2 trace of a 2× enlargement (resample.ts `resampleStats.parity`) at or above which the
+ * Period-2 trace of a 2× enlargement (measures/resample.ts `resampleStats.parity`) at or above which the
  * image is taken as enlarged. A 2× enlargement keeps edges and fine detail inside the clean range
  * (both rules above miss it), but every other pixel is interpolated. Calibrated on the eight
  * calibration photographs of sharpness.ts, 300–2560 px (and native size), PNG and JPEG q40–q95:
@@ -23,7 +23,7 @@ export const MAX_RESAMPLE_PARITY = 0.035;
 
 /**
  * Major check: the pixels carry detail, i.e. the image was not enlarged from a smaller one. An
- * enlargement (or a blur) leaves the finest octave almost empty (measure.ts `bandStats`): a
+ * enlargement (or a blur) leaves the finest octave almost empty (measures/bands.ts `bandStats`): a
  * photograph at its own resolution keeps 0.25–1.1 of the next octave's energy there; enlarged
  * 2× from 256 px, 0.17–0.37, and 4× or more, 0.11–0.27 (the calibration photographs of
  * sharpness.ts). Images whose edges are crisp (≤ CRISP_EDGE_WIDTH px) have their detail.

@@ -1,4 +1,4 @@
-import { CHANNEL_CLIP, HIGHLIGHT_CLIP, SHADOW_CLIP } from '../measure.js';
+import { CHANNEL_CLIP, HIGHLIGHT_CLIP, SHADOW_CLIP } from '../measures/tones.js';
 import type { PixelStats } from '../pixels.js';
 import { confidenceFromMargin, percent, round, type IssueDraft, type JudgeResult, type SubPoint } from './types.js';
 

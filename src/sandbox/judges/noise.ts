@@ -2,7 +2,7 @@ import type { PixelStats } from '../pixels.js';
 import { confidenceFromMargin, round, type JudgeResult } from './types.js';
 
 /**
- * Highest passing noise sigma (grey levels; measure.ts `bandStats.noiseSigma`, read in the
+ * Highest passing noise sigma (grey levels; measures/bands.ts `bandStats.noiseSigma`, read in the
  * smoothest fifth of the image). Calibrated on the eight calibration photographs (see
  * sharpness.ts) at 512–2560 px, PNG and JPEG: clean photos read 0–1.4 (dense grass and leaf
  * texture included), the same with Gaussian noise of σ25 added 11.5–20.6. 5 sits between, where

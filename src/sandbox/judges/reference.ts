@@ -1,4 +1,4 @@
-import { correlation, histogramIntersection } from '../measure.js';
+import { correlation, histogramIntersection } from '../measures/summaries.js';
 import type { PixelStats } from '../pixels.js';
 import { confidenceFromMargin, round, type JudgeResult } from './types.js';
 

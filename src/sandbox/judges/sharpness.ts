@@ -3,14 +3,14 @@ import { confidenceFromMargin, round, type JudgeResult } from './types.js';
 
 /**
  * Widest passing edge width (px, the blur sigma of the sharpest tenth of edges in the second
- * widest direction; measure.ts `edgeStats`). Calibrated on eight nature photographs of Debian's
+ * widest direction; measures/edges.ts `edgeStats`). Calibrated on eight nature photographs of Debian's
  * mate-backgrounds (Aqua, Blinds, Dune, FreshFlower, GreenMeadow, RainDrops, Storm, YellowFlower)
  * at 512–2560 px, PNG and JPEG q90: clean photos read 0.3–1.02 px (the softest: FreshFlower at
  * its native 1600 px), a Gaussian blur of σ2 reads 0.95–2.3 px.
  */
 export const MAX_EDGE_WIDTH = 1.05;
 /**
- * Blur also empties the finest octave of detail (measure.ts `bandStats.fineRatio`): clean photos
+ * Blur also empties the finest octave of detail (measures/bands.ts `bandStats.fineRatio`): clean photos
  * keep 0.25–1.1 of the next octave's energy there when their edges are wider than
  * `CRISP_EDGE_WIDTH`, blurred ones 0.10–0.24. Storm, a photo of smooth sky with crisp edges,
  * keeps only 0.13 but its edges read 0.3–0.56 px: crisp edges clear an image of this check.
@@ -19,7 +19,7 @@ export const MIN_FINE_RATIO = 0.22;
 export const CRISP_EDGE_WIDTH = 0.6;
 
 /**
- * A comb of spectral zeros deeper than this (motion.ts `motionStats.score`, natural-log power)
+ * A comb of spectral zeros deeper than this (measures/motion.ts `motionStats.score`, natural-log power)
  * is a straight smear: camera shake during the exposure. Calibrated on the eight calibration
  * photographs at 512–2560 px, PNG and JPEG q90 (plus, for clean ones, 300–2048 px as PNG and
  * JPEG q75/q95, 512–2560 px as JPEG q40–q75, and the demo fixtures): clean photos read −0.55 to

@@ -1,9 +1,9 @@
 /**
  * Motion streaks: the zeros a straight, even smear leaves in the spectrum along its direction.
- * Pure, on a grey image's typed array, like the measures in measure.ts; its own module because it
+ * Pure, on a grey image's typed array, like the other measures here; its own module because it
  * has its own machinery (profiles along four directions, a small FFT).
  */
-import { quantile, type GreyImage } from './measure.js';
+import { quantile, type GreyImage } from './image.js';
 
 /** Length of the 1-D profiles read along each direction (a power of two for the FFT). */
 export const MOTION_SEGMENT = 128;

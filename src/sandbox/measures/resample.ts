@@ -2,9 +2,9 @@
  * Resampling traces: the period-2 pattern an image enlarged 2× carries (Popescu & Farid 2005,
  * Kirchner 2008: interpolated pixels are linear combinations of their neighbours, so a linear
  * predictor's residual is periodic with the resampling period). Pure, on a grey image's typed
- * array, like the measures in measure.ts.
+ * array, like the other measures here.
  */
-import type { GreyImage } from './measure.js';
+import type { GreyImage } from './image.js';
 
 export interface ResampleStats {
   /**
