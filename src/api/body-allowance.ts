@@ -1,3 +1,5 @@
+import { WaitQueue } from '../util/wait-queue.js';
+
 /**
  * How many bytes of request bodies built on demand (`RequestOptions.lazyBody`) may be in memory
  * at once. A gate of large photographs sent inline would otherwise hold a body per submission the
@@ -7,7 +9,8 @@
  */
 export class BodyAllowance {
   #free: number;
-  readonly #waiting: Array<{ bytes: number; grant: () => void }> = [];
+  /** Each waiter's item is its size in bytes; one that gives up may let those behind it go. */
+  readonly #waiting = new WaitQueue<number>({ onAbort: () => this.#serve() });
 
   constructor(readonly capacity: number) {
     this.#free = capacity;
@@ -21,24 +24,7 @@ export class BodyAllowance {
       this.#free -= bytes;
       return Promise.resolve(this.#releaser(bytes));
     }
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        bytes,
-        grant: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(this.#releaser(bytes));
-        },
-      };
-      const onAbort = () => {
-        const at = this.#waiting.indexOf(waiter);
-        if (at !== -1) this.#waiting.splice(at, 1);
-        // The one ahead leaving may let those behind it go.
-        this.#serve();
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiting.push(waiter);
-    });
+    return this.#waiting.wait(signal, bytes).then(() => this.#releaser(bytes));
   }
 
   /** Bytes not handed out (for tests). */
@@ -57,10 +43,9 @@ export class BodyAllowance {
   }
 
   #serve(): void {
-    while (this.#waiting.length > 0 && this.#waiting[0]!.bytes <= this.#free) {
-      const next = this.#waiting.shift()!;
-      this.#free -= next.bytes;
-      next.grant();
+    for (let next = this.#waiting.head; next !== undefined && next <= this.#free; next = this.#waiting.head) {
+      this.#free -= next;
+      this.#waiting.wakeNext();
     }
   }
 }

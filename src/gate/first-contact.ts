@@ -1,6 +1,7 @@
 import { ConnectionError, RequestTimeoutError } from '../api/errors.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { WaitQueue } from '../util/wait-queue.js';
 
 /**
  * Until the service has answered once, only one submission tries at a time (the probe). When the
@@ -12,7 +13,7 @@ import { ExitCode } from '../exit-codes.js';
 export class FirstContact {
   #reached = false;
   #probing = false;
-  #waiters: Array<() => void> = [];
+  readonly #waiting = new WaitQueue();
 
   get reached(): boolean {
     return this.#reached;
@@ -23,7 +24,7 @@ export class FirstContact {
     if (this.#reached) return;
     this.#reached = true;
     this.#probing = false;
-    for (const wake of this.#waiters.splice(0)) wake();
+    this.#waiting.wakeAll();
   }
 
   /**
@@ -36,15 +37,7 @@ export class FirstContact {
         this.#probing = true;
         return true;
       }
-      signal.throwIfAborted();
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.#waiters.push(() => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        });
-      });
+      await this.#waiting.wait(signal);
     }
     return false;
   }
@@ -53,7 +46,7 @@ export class FirstContact {
   handOff(): void {
     if (this.#reached) return;
     this.#probing = false;
-    this.#waiters.shift()?.();
+    this.#waiting.wakeNext();
   }
 }
 

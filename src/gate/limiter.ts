@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { WaitQueue } from '../util/wait-queue.js';
 
 /**
  * How many evaluations the gate keeps submitted and unfinished. Against a service that queues
@@ -17,7 +18,7 @@ export class AdaptiveLimiter {
   /** The limit at which the server last refused, and when. */
   #ceiling = Infinity;
   #ceilingAt = 0;
-  #waiters: Array<() => void> = [];
+  readonly #waiting = new WaitQueue();
   /** What the service needs in flight to stay busy (workers plus a queue), when known. */
   #enough = Infinity;
 
@@ -48,21 +49,7 @@ export class AdaptiveLimiter {
 
   /** Resolves when a slot is free; the caller must call release() exactly once. */
   async acquire(signal?: AbortSignal): Promise<void> {
-    while (this.#active >= this.limit) {
-      signal?.throwIfAborted();
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => {
-          this.#waiters = this.#waiters.filter((w) => w !== wake);
-          reject(signal!.reason);
-        };
-        const wake = () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        this.#waiters.push(wake);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
-    }
+    while (this.#active >= this.limit) await this.#waiting.wait(signal);
     this.#active++;
   }
 
@@ -100,8 +87,7 @@ export class AdaptiveLimiter {
 
   /** Wakes as many waiters as there are free slots, oldest first (not all: 1,000 waiting tasks). */
   #wakeFree(): void {
-    const free = Math.max(0, this.limit - this.#active);
-    for (const wake of this.#waiters.splice(0, free)) wake();
+    this.#waiting.wake(this.limit - this.#active);
   }
 }
 

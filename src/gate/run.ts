@@ -19,6 +19,7 @@ import { CompletionModel, type Tracked } from './durations.js';
 import type { GateInput } from './inputs-types.js';
 import { FirstContact, isUnreachable, unreachableError } from './first-contact.js';
 import { AdaptiveLimiter } from './limiter.js';
+import { WaitQueue } from '../util/wait-queue.js';
 import type { GateResult, GateResultExtra } from './types.js';
 
 /** A gate input ready to run: validated, with its own threshold. */
@@ -213,18 +214,16 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
    * its images pass (it doubles each round, up to the in-flight limit).
    */
   const windowed = new Set<number>();
-  /** Entries waiting for room, first come first served. */
-  const windowQueue: Array<{ index: number; admit: () => void; gone?: boolean }> = [];
+  /** Entries waiting for room (each by its index), first come first served. */
+  const windowQueue = new WaitQueue<number>();
   const windowRoom = () => {
     if (opts.maxFailures === undefined || failures.count >= opts.maxFailures) return Infinity;
     return (opts.maxFailures - failures.count) * (failures.perImage ?? 1) + passedCount;
   };
   const admitWaiting = () => {
-    while (windowQueue.length > 0 && windowed.size < windowRoom()) {
-      const next = windowQueue.shift()!;
-      if (next.gone) continue;
-      windowed.add(next.index);
-      next.admit();
+    for (let next = windowQueue.head; next !== undefined && windowed.size < windowRoom(); next = windowQueue.head) {
+      windowed.add(next);
+      windowQueue.wakeNext();
     }
   };
   const enterWindow = async (index: number) => {
@@ -232,22 +231,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
       windowed.add(index);
       return;
     }
-    await new Promise<void>((resolve, reject) => {
-      const waiter: (typeof windowQueue)[number] = {
-        index,
-        admit: () => {
-          runSignal.removeEventListener('abort', onAbort);
-          resolve();
-        },
-      };
-      const onAbort = () => {
-        waiter.gone = true;
-        reject(runSignal.reason);
-      };
-      if (runSignal.aborted) return reject(runSignal.reason);
-      windowQueue.push(waiter);
-      runSignal.addEventListener('abort', onAbort, { once: true });
-    });
+    await windowQueue.wait(runSignal, index);
   };
 
   const progress = () =>
