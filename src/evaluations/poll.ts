@@ -59,22 +59,60 @@ export async function waitUntilTerminal<T extends { record: Evaluation }>(
   fetch: () => Promise<T>,
   opts: WaitOptions<T>,
 ): Promise<WaitOutcome<T>> {
-  let latest: T | undefined;
-  for (let poll = 0; ; poll++) {
-    opts.signal?.throwIfAborted();
-    try {
-      latest = await fetch();
-      opts.onUpdate?.(latest);
-      if (isTerminal(latest.record)) return { kind: 'terminal', latest };
-    } catch (err) {
-      if (opts.signal?.aborted) throw opts.signal.reason;
-      if (!isTransientPollError(err)) throw err;
-      opts.onTransientError?.(err);
-    }
+  const outcome = await pollLoop({
+    fetch,
+    immediate: true,
+    signal: opts.signal,
     // The last sleep ends at the deadline itself, so one more look is taken there: an
     // evaluation that finished just then is not reported as pending.
-    const remaining = opts.deadline - opts.clock.now();
-    if (remaining <= 0) return { kind: 'deadline', latest };
-    await opts.clock.sleep(Math.min(pollDelay(poll, opts.intervalMs), remaining), opts.signal);
+    pause: async (poll) => {
+      const remaining = opts.deadline - opts.clock.now();
+      if (remaining <= 0) return false;
+      await opts.clock.sleep(Math.min(pollDelay(poll - 1, opts.intervalMs), remaining), opts.signal);
+      return true;
+    },
+    done: (latest) => {
+      opts.onUpdate?.(latest);
+      return isTerminal(latest.record);
+    },
+    onTransientError: opts.onTransientError,
+  });
+  return outcome.kind === 'done' ? { kind: 'terminal', latest: outcome.latest } : { kind: 'deadline', latest: outcome.latest };
+}
+
+export interface PollLoopOptions<T> {
+  fetch: () => Promise<T>;
+  /** Poll 0 goes at once, without `pause` (the evaluation may be done already). */
+  immediate: boolean;
+  /** Waits before poll number `poll`; false ends the loop (`stopped`: the deadline has passed). */
+  pause: (poll: number) => Promise<boolean>;
+  /** Sees every answer; true when polling is done (the evaluation is terminal). */
+  done: (latest: T) => boolean;
+  /** Aborting ends the loop with the signal's reason. */
+  signal?: AbortSignal;
+  /** A failure that ends polling although it is transient (the gate's service proved unreachable). */
+  fatal?: (err: unknown) => boolean;
+  /** A fetch failed with a retryable error (isTransientPollError): polling goes on. */
+  onTransientError?: (err: unknown) => void;
+}
+
+/**
+ * The one poll loop `wait`, `submit --wait` and the gate share: fetch, and on a transient error
+ * (5xx, 429, a lost connection) go on; when to poll next is the caller's (`pause`): a schedule
+ * and a deadline for `wait`, the gate's completion model for the gate.
+ */
+export async function pollLoop<T>(opts: PollLoopOptions<T>): Promise<{ kind: 'done'; latest: T } | { kind: 'stopped'; latest: T | undefined }> {
+  let latest: T | undefined;
+  for (let poll = 0; ; poll++) {
+    if ((poll > 0 || !opts.immediate) && !(await opts.pause(poll))) return { kind: 'stopped', latest };
+    opts.signal?.throwIfAborted();
+    try {
+      latest = await opts.fetch();
+      if (opts.done(latest)) return { kind: 'done', latest };
+    } catch (err) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (opts.fatal?.(err) || !isTransientPollError(err)) throw err;
+      opts.onTransientError?.(err);
+    }
   }
 }

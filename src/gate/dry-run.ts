@@ -4,7 +4,7 @@ import { plural } from '../util/plural.js';
 import { checkMaxCost, describeBalance, lookupBalance, lookupPrice, type BalanceInfo, type PriceInfo } from './cost.js';
 import type { GateFlags } from './flags.js';
 import type { RepeatOptions } from './repeats.js';
-import type { PlannedInput } from './run.js';
+import type { PlannedInput } from './run-types.js';
 import { openRecordAndPlanSpend } from './spend-record.js';
 
 /** `gate --dry-run`: the plan, its price and the balance, on stdout; nothing is sent. */

@@ -8,7 +8,7 @@ import { wholeNumberFlag } from '../validate.js';
 import type { BaselineFlags } from './baseline-file.js';
 import type { ReportTargets } from './outputs.js';
 import { parseRepeatFlags, type RepeatFlags, type RepeatOptions } from './repeats.js';
-import type { PlannedInput } from './run.js';
+import type { PlannedInput } from './run-types.js';
 
 /** The gate command's flags as commander hands them over (strings until parsed here). */
 export interface GateFlags extends SubmitFlags, ReportTargets, BaselineFlags, RepeatFlags {

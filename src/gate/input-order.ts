@@ -1,5 +1,5 @@
 import { withClientRef } from './decide.js';
-import type { GateRunOutcome, PlannedInput } from './run.js';
+import type { GateRunOutcome, PlannedInput } from './run-types.js';
 import type { GateResult, GateResultExtra } from './types.js';
 
 /** A broken file's result, decided without sending it. */

@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { SANDBOX_IDS_HINT } from '../errors.js';
 import type { SkippedFile } from './inputs-types.js';
-import type { PlannedInput } from './run.js';
+import type { PlannedInput } from './run-types.js';
 import type { GateResult } from './types.js';
 
 /** What the gate says on stderr about its inputs and how it ended; the report itself goes to stdout. */

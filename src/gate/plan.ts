@@ -6,7 +6,7 @@ import { mapConcurrent } from '../util/map-concurrent.js';
 import type { GateFlags } from './flags.js';
 import type { ImagesFrom } from './inputs.js';
 import type { SkippedFile } from './inputs-types.js';
-import type { PlannedInput } from './run.js';
+import type { PlannedInput } from './run-types.js';
 import { parseShard, selectShard } from './shard.js';
 
 /** Inputs checked at once: each check reads the start of a file. */

@@ -1,5 +1,6 @@
 import { aggregateRuns, earnsMoreRuns, runKeySuffix, type RepeatOptions } from './repeats.js';
-import { countsAsFailure, type FailureTally, type GateRunOptions, type GateRunOutcome, type PlannedInput } from './run.js';
+import { countsAsFailure } from './failure-window.js';
+import type { FailureTally, GateRunOptions, GateRunOutcome, PlannedInput } from './run-types.js';
 import type { GateResult, GateResultExtra } from './types.js';
 
 type RunGate = (planned: PlannedInput[], opts: GateRunOptions) => Promise<GateRunOutcome>;

@@ -1,136 +1,27 @@
+/**
+ * The gate's scheduler: submits every input, polls every evaluation and decides each result,
+ * under one request budget (budget.ts), an adaptive in-flight limit (limiter.ts), one prober
+ * until the service answers (first-contact.ts) and the --max-failures window
+ * (failure-window.ts); when to poll is pacing.ts.
+ */
 import { setMaxListeners } from 'node:events';
-import type { RunflowClient } from '../api/client.js';
+import { postEvaluation } from '../api/evaluations.js';
 import type { Evaluation } from '../api/types.js';
 import { TRANSIENT_FAILURES } from '../api/types.js';
-import type { Clock } from '../clock.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import type { AssetCache } from '../images/asset-cache.js';
-import { isTerminal, isTransientPollError } from '../evaluations/poll.js';
-import { postEvaluation } from '../api/evaluations.js';
-import type { SubmissionRecord } from '../cache/submission-record.js';
-import type { KeyOptions } from '../evaluations/keys.js';
+import { isTerminal } from '../evaluations/poll.js';
 import { buildRequest } from '../evaluations/request.js';
 import { noteSubmitted, readRecorded, type ReuseOptions } from '../evaluations/reuse.js';
-import type { PreparedSubmission } from '../evaluations/spec.js';
-import { decideResult, INTERRUPTED, NOT_SUBMITTED } from './decide.js';
 import { RequestBudget } from './budget.js';
-import { CompletionModel, type Tracked } from './durations.js';
-import type { GateInput } from './inputs-types.js';
+import { decideResult } from './decide.js';
+import { CompletionModel } from './durations.js';
+import { entryTally, FailureWindow } from './failure-window.js';
 import { FirstContact, isUnreachable, unreachableError } from './first-contact.js';
 import { AdaptiveLimiter } from './limiter.js';
-import { WaitQueue } from '../util/wait-queue.js';
+import { Pacing } from './pacing.js';
+import type { GateRunOptions, GateRunOutcome, PlannedInput } from './run-types.js';
 import type { GateResult, GateResultExtra } from './types.js';
-
-/** A gate input ready to run: validated, with its own threshold. */
-export interface PlannedInput {
-  input: GateInput;
-  prepared?: PreparedSubmission;
-  threshold: number;
-  /** Appended to the submission's idempotency key: `-run2` for the second of --runs (none for the first). */
-  keySuffix?: string;
-  /**
-   * Submitted only once this resolves true; false means the entry turned out not to be needed
-   * (--runs-within: an image's further runs wait for its first score). A skipped entry sends
-   * nothing and is settled `not_submitted`; the caller that made it leaves it out.
-   */
-  when?: Promise<boolean>;
-}
-
-export interface GateRunOptions {
-  client: RunflowClient;
-  clock: Clock;
-  /** Ctrl-C. */
-  signal: AbortSignal;
-  /** Absolute deadline of the whole gate (clock time). */
-  deadline: number;
-  baseUrl: string;
-  orgId?: string;
-  cache?: AssetCache;
-  /** --concurrency: the most evaluations submitted and unfinished at once. */
-  concurrencyCap: number;
-  /** --retry-failed: resubmissions after a transient failure. */
-  retryFailed: number;
-  /** --interval: a fixed poll interval instead of the adaptive schedule. */
-  intervalMs?: number;
-  forceUpload?: boolean;
-  resubmit?: boolean;
-  /** --idempotency-key: the key itself, or a prefix of each image's (commands/gate.ts decides). */
-  keys?: KeyOptions;
-  /** The submission record: recorded evaluations are read back instead of posted (none under --sandbox). */
-  record?: SubmissionRecord;
-  /** --max-failures: once this many images failed or errored, nothing more is submitted. */
-  maxFailures?: number;
-  /**
-   * Counts the failed images for --max-failures as entries settle. Default: each entry is an
-   * image. With --runs an image is several entries, and repeat-run.ts counts it once, when its
-   * runs fold into a failed result.
-   */
-  failures?: FailureTally;
-  /** Ask for judges/action/gate_failures on polls (for reports that show them). */
-  embed?: string;
-  fetchEvaluation: (
-    id: string,
-    embed: string | undefined,
-    signal: AbortSignal,
-    onResponse: (info: { status: number; headers: Record<string, string> }) => void,
-  ) => Promise<{ record: Evaluation }>;
-  onProgress?: (state: GateProgress) => void;
-  debug?: (line: string) => void;
-  /** The request budget every request of the command shares; a fresh one when absent. */
-  budget?: RequestBudget;
-}
-
-export interface GateProgress {
-  done: number;
-  total: number;
-  inFlight: number;
-  passed: number;
-  limit: number;
-}
-
-export interface GateRunOutcome {
-  results: GateResult[];
-  exitCodes: number[];
-  extras: GateResultExtra[];
-  /** Every evaluation id this run created or picked up, in submission order. */
-  submittedIds: string[];
-  interrupted: boolean;
-  /** An auth/credit error that stopped the gate before anything was submitted. */
-  fatal?: CliError;
-}
-
-/** What --max-failures counts (see GateRunOptions.failures). */
-export interface FailureTally {
-  /** An entry of this run settled (index into the planned list given to runGate). */
-  settled(index: number, result: GateResult, exitCode: number): void;
-  /** Images failed so far. */
-  readonly count: number;
-  /** Evaluations one image makes in this run (`--runs`): the --max-failures window scales by it. @default 1 */
-  readonly perImage?: number;
-}
-
-/**
- * Whether a decided result counts towards --max-failures: a quality fail or an error. Unfinished
- * ones (timed out, interrupted) and those never sent do not: they say nothing about the images.
- */
-export function countsAsFailure(result: GateResult, exitCode: number): boolean {
-  const unfinished = exitCode === ExitCode.Timeout || exitCode === ExitCode.Interrupted || exitCode === ExitCode.Terminated;
-  return exitCode !== ExitCode.Success && !unfinished && result.status_code !== NOT_SUBMITTED && result.status_code !== INTERRUPTED;
-}
-
-/** The default tally: every entry is an image. */
-function entryTally(): FailureTally {
-  let count = 0;
-  return {
-    settled(_index, result, exitCode) {
-      if (countsAsFailure(result, exitCode)) count++;
-    },
-    get count() {
-      return count;
-    },
-  };
-}
 
 /** The promise's value, or the signal's reason once it aborts first. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -161,7 +52,7 @@ class DeadlineReached extends Error {
 /**
  * Submits every input, polls every evaluation, and decides each result. Every request shares one
  * adaptive request budget (budget.ts); submissions keep the service's queue fed up to an adaptive
- * in-flight limit (limiter.ts); polls go where completions are due (durations.ts). Results stay
+ * in-flight limit (limiter.ts); polls go where completions are due (pacing.ts, durations.ts). Results stay
  * in input order whatever order evaluations finish in.
  */
 export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Promise<GateRunOutcome> {
@@ -206,123 +97,40 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
   /** Images that failed or errored so far, for --max-failures. */
   const failures = opts.failures ?? entryTally();
 
-  /**
-   * --max-failures also bounds what a broken run spends before its failures come in: the
-   * submissions unfinished at once are held to the failures still allowed (times the runs an image
-   * makes) plus the evaluations passed so far. A run broken from the start so pays for N images,
-   * not for a whole --concurrency's worth sent before the first verdict; a healthy one opens up as
-   * its images pass (it doubles each round, up to the in-flight limit).
-   */
-  const windowed = new Set<number>();
-  /** Entries waiting for room (each by its index), first come first served. */
-  const windowQueue = new WaitQueue<number>();
-  const windowRoom = () => {
-    if (opts.maxFailures === undefined || failures.count >= opts.maxFailures) return Infinity;
-    return (opts.maxFailures - failures.count) * (failures.perImage ?? 1) + passedCount;
-  };
-  const admitWaiting = () => {
-    for (let next = windowQueue.head; next !== undefined && windowed.size < windowRoom(); next = windowQueue.head) {
-      windowed.add(next);
-      windowQueue.wakeNext();
-    }
-  };
-  const enterWindow = async (index: number) => {
-    if (windowQueue.length === 0 && windowed.size < windowRoom()) {
-      windowed.add(index);
-      return;
-    }
-    await windowQueue.wait(runSignal, index);
-  };
+  const failureWindow = opts.maxFailures === undefined ? undefined : new FailureWindow(opts.maxFailures, failures, () => passedCount);
 
   const progress = () =>
     opts.onProgress?.({ done, total: planned.length, inFlight: accepted, passed: passedCount, limit: limiter.limit });
 
-  /** Rate limits and their headers are the budget's business (client pacer); this notes contact. */
-  const onResponse = () => contact.markReached();
-
-  /** Sleeps until `at()` (recomputed whenever the model's estimates move). */
-  const sleepUntil = async (at: () => number) => {
-    for (;;) {
-      const ms = at() - clock.now();
-      if (ms <= 0) return;
-      const changed = model.changed;
-      const ctl = new AbortController();
-      const onAbort = () => ctl.abort(runSignal.reason);
-      runSignal.addEventListener('abort', onAbort, { once: true });
-      const sleeping = clock.sleep(ms, ctl.signal);
-      sleeping.catch(() => undefined);
-      try {
-        await Promise.race([sleeping, changed]);
-      } finally {
-        runSignal.removeEventListener('abort', onAbort);
-        ctl.abort();
-      }
-      runSignal.throwIfAborted();
-    }
-  };
+  const pacing = new Pacing({
+    client: opts.client,
+    clock,
+    signal: runSignal,
+    model,
+    limiter,
+    embed: opts.embed,
+    debug: opts.debug,
+    // Rate limits and their headers are the budget's business (client pacer); this notes contact.
+    onResponse: () => contact.markReached(),
+    unreachable: (err) => checkUnreachable(err),
+  });
 
   const settle = (index: number, decided: { result: GateResult; exitCode: number }, evaluation?: Evaluation) => {
     results[index] = decided.result;
     exitCodes[index] = decided.exitCode;
     failures.settled(index, decided.result, decided.exitCode);
-    if (evaluation) extras[index].evaluation = evaluation;
+    if (evaluation) extras[index]!.evaluation = evaluation;
     done++;
     if (decided.result.passed) passedCount++;
-    if (opts.maxFailures !== undefined) {
-      windowed.delete(index);
-      admitWaiting();
-    }
+    failureWindow?.leave(index);
     progress();
-  };
-
-  /** Polls one evaluation until terminal; throws on abort/deadline or a non-transient error. */
-  const pollUntilTerminal = async (id: string, tracked: Tracked, immediate: boolean, latest: { record?: Evaluation }) => {
-    try {
-      for (let poll = 0; ; poll++) {
-        if (!(immediate && poll === 0)) await sleepUntil(() => model.nextPollAt(tracked));
-        try {
-          const { record } = await opts.fetchEvaluation(id, opts.embed, runSignal, onResponse);
-          latest.record = record;
-          const terminal = isTerminal(record);
-          model.observe(tracked, record, terminal);
-          const enough = model.enoughInFlight();
-          if (enough !== undefined) limiter.setEnough(enough);
-          if (terminal) return record;
-        } catch (err) {
-          if (runSignal.aborted) throw runSignal.reason;
-          if (checkUnreachable(err)) throw err;
-          if (!isTransientPollError(err)) throw err;
-          tracked.lastPollAt = clock.now();
-          tracked.polls++;
-          opts.debug?.(`poll of ${id} failed, will retry: ${(err as Error).message}`);
-        }
-      }
-    } finally {
-      model.untrack(tracked);
-    }
-  };
-
-  /**
-   * A replayed POST (a rerun) can answer with an evaluation that already finished, but a POST
-   * never carries the embedded detail; the reports that asked for it (judges, action…) need it.
-   */
-  const withDetail = async (record: Evaluation): Promise<Evaluation> => {
-    const wanted = (opts.embed ?? '').split(',').map((e) => e.trim()).filter((e) => e && e !== 'none');
-    if (!wanted.some((name) => record[name] === undefined)) return record;
-    try {
-      return (await opts.fetchEvaluation(record.id as string, opts.embed, runSignal, onResponse)).record;
-    } catch (err) {
-      if (runSignal.aborted) throw err;
-      opts.debug?.(`could not fetch the detail of ${record.id}: ${(err as Error).message}; reporting without it`);
-      return record;
-    }
   };
 
   const runExisting = async (index: number, p: PlannedInput & { input: { kind: 'id' } }) => {
     const latest: { record?: Evaluation } = {};
     submittedIds.push(p.input.id);
     try {
-      const record = await pollUntilTerminal(p.input.id, model.track(), true, latest);
+      const record = await pacing.pollUntilTerminal(p.input.id, model.track(), true, latest);
       settle(index, decideResult({ image: p.input.display, threshold: p.threshold, evaluation: record, state: 'terminal' }), record);
     } catch (err) {
       settle(index, failureOutcome(p, err, latest.record, undefined), latest.record);
@@ -370,7 +178,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
           settle(index, decideResult({ image: p.input.display, threshold: p.threshold, state: 'not_submitted' }));
           return;
         }
-        if (attempt === 0 && opts.maxFailures !== undefined) await enterWindow(index);
+        if (attempt === 0 && failureWindow) await failureWindow.enter(index, runSignal);
         probe = await contact.turn(runSignal);
         await limiter.acquire(runSignal);
         holding = true;
@@ -405,7 +213,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
         const reuse: ReuseOptions = {
           record: opts.record,
           bypass: opts.resubmit,
-          read: (recorded) => opts.fetchEvaluation(recorded, opts.embed, runSignal, onResponse),
+          read: (recorded) => pacing.fetch(recorded),
           debug: opts.debug,
           // A rate-limited or failing read is retried like a poll, until the gate's deadline.
           patience: { clock, deadline: opts.deadline, signal: runSignal },
@@ -446,7 +254,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
             holding = false;
             const finishedBefore = model.finished;
             const until = clock.now() + deferMs;
-            await sleepUntil(() => (model.finished > finishedBefore ? 0 : until));
+            await pacing.sleepUntil(() => (model.finished > finishedBefore ? 0 : until));
             await limiter.acquire(runSignal);
             holding = true;
           }
@@ -462,7 +270,7 @@ export async function runGate(planned: PlannedInput[], opts: GateRunOptions): Pr
         progress();
         const tracked = model.track(submitted.record);
         if (isTerminal(submitted.record)) model.untrack(tracked);
-        const record = isTerminal(submitted.record) ? await withDetail(submitted.record) : await pollUntilTerminal(id, tracked, false, latest);
+        const record = isTerminal(submitted.record) ? await pacing.withDetail(submitted.record) : await pacing.pollUntilTerminal(id, tracked, false, latest);
         lastRecord = record;
         const transient = record.status_code === 'failed' && TRANSIENT_FAILURES.includes(String(record.failure_code));
         if (transient && attempt < opts.retryFailed) {

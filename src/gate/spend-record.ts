@@ -1,7 +1,7 @@
 import type { Context } from '../context.js';
 import { gateKeys, type GateFlags } from './flags.js';
 import { runKeySuffixes, type RepeatOptions } from './repeats.js';
-import type { PlannedInput } from './run.js';
+import type { PlannedInput } from './run-types.js';
 
 /**
  * The submission record this gate reads and writes, and what it will spend: none of it needs a

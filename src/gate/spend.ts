@@ -2,7 +2,7 @@ import type { Balance } from '../api/billing.js';
 import type { SubmissionRecord } from '../cache/submission-record.js';
 import { compareDecimals, multiplyDecimal } from '../util/money.js';
 import { offlineKeySet, type KeyOptions } from '../evaluations/keys.js';
-import type { PlannedInput } from './run.js';
+import type { PlannedInput } from './run-types.js';
 
 /**
  * What a gate will spend, worked out before anything is sent (SPEC §3 "Reruns, spend and the

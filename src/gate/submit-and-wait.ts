@@ -1,9 +1,9 @@
-import { DEFAULT_EMBED, fetchEvaluation } from '../api/evaluations.js';
+import { DEFAULT_EMBED } from '../api/evaluations.js';
 import type { Context } from '../context.js';
 import { spinnerFits, startProgress, startProgressLines } from '../progress.js';
 import { checkCostBeforeSending } from './cost.js';
 import { gateKeys, type GateFlags, type GateOptions } from './flags.js';
-import type { GateRunOutcome, PlannedInput } from './run.js';
+import type { GateRunOutcome, PlannedInput } from './run-types.js';
 import { openRecordAndPlanSpend } from './spend-record.js';
 
 /**
@@ -53,7 +53,6 @@ export async function submitAndWait(ctx: Context, planned: PlannedInput[], runna
     resubmit: flags.resubmit,
     keys: gateKeys(flags, planned),
     embed: needDetail ? DEFAULT_EMBED : 'none',
-    fetchEvaluation: (id, embed, signal, onResponse) => fetchEvaluation(ctx, id, embed, signal, onResponse),
     onProgress: (s) => progress.update(state(s)),
     debug: (line) => ctx.debug(line),
     budget,
