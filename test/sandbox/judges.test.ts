@@ -14,6 +14,7 @@ import { judgeReference, similarity } from '../../src/sandbox/judges/reference.j
 import { judgeDecode } from '../../src/sandbox/judges/decode.js';
 import { computeVerdict } from '../../src/sandbox/verdict.js';
 import { blurred, brightened, darkened, flat, natural, resized, scene } from './images.js';
+import { readPhoto } from './photo-set.js';
 
 const judgeAll = (image: PixelStats, attributes: Record<string, unknown> = {}, prompt: string | null = 'a red house') =>
   runJudges({ image, declaredMime: null, references: [], attributes, prompt });
@@ -136,6 +137,20 @@ describe('compression, noise and effective resolution', () => {
     const judge = judgeEffectiveResolution(await analyseImage(enlarged));
     expect(judge.passed).toBe(false);
     expect(judge.issues[0].subcategory).toBe('upscaled');
+  });
+
+  test('a photograph enlarged 2× fails by its period-2 trace alone, as PNG and JPEG; the same photograph shrunk to that size passes', async () => {
+    const photo = await readPhoto('lady-bird.jpg');
+    const small = await sharp(photo).resize(320, 320, { fit: 'inside' }).png().toBuffer();
+    for (const format of ['png', 'jpeg'] as const) {
+      const save = (img: sharp.Sharp) => (format === 'png' ? img.png() : img.jpeg({ quality: 90 })).toBuffer();
+      const clean = judgeEffectiveResolution(await analyseImage(await save(sharp(photo).resize(640, 640, { fit: 'inside' }))));
+      expect(clean.passed, clean.reasoning).toBe(true);
+      const judge = judgeEffectiveResolution(await analyseImage(await save(sharp(small).resize(640, 640, { fit: 'inside' }))));
+      expect(judge.passed, format).toBe(false);
+      expect(judge.subPoints).toMatchObject({ fine_detail: { passed: true }, edge_width: { passed: true }, resampling_trace: { passed: false } });
+      expect(judge.reasoning).toContain('period-2 trace');
+    }
   });
 });
 
