@@ -89,11 +89,11 @@ export interface PollLoopOptions<T> {
   /** Sees every answer; true when polling is done (the evaluation is terminal). */
   done: (latest: T) => boolean;
   /** Aborting ends the loop with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** A failure that ends polling although it is transient (the gate's service proved unreachable). */
-  fatal?: (err: unknown) => boolean;
+  fatal?: ((err: unknown) => boolean) | undefined;
   /** A fetch failed with a retryable error (isTransientPollError): polling goes on. */
-  onTransientError?: (err: unknown) => void;
+  onTransientError?: ((err: unknown) => void) | undefined;
 }
 
 /**

@@ -20,8 +20,8 @@ export interface PacingOptions {
   /** Told how many in flight keep the service busy, as the model learns it. */
   limiter: AdaptiveLimiter;
   /** What polls ask to embed (judges, action… for the reports). */
-  embed?: string;
-  debug?: (line: string) => void;
+  embed?: string | undefined;
+  debug?: ((line: string) => void) | undefined;
   /** Every answer, whatever its status: the service is reachable. */
   onResponse: () => void;
   /** True when this error means the service cannot be reached (the run then stops). */
