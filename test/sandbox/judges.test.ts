@@ -14,7 +14,7 @@ import { judgeReference, similarity } from '../../src/sandbox/judges/reference.j
 import { judgeDecode } from '../../src/sandbox/judges/decode.js';
 import { computeVerdict } from '../../src/sandbox/verdict.js';
 import { blurred, brightened, darkened, flat, natural, resized, scene } from './images.js';
-import { readPhoto } from './photo-set.js';
+import { enlargeCentred2x, readPhoto } from './photo-set.js';
 
 const judgeAll = (image: PixelStats, attributes: Record<string, unknown> = {}, prompt: string | null = 'a red house') =>
   runJudges({ image, declaredMime: null, references: [], attributes, prompt });
@@ -150,6 +150,28 @@ describe('compression, noise and effective resolution', () => {
       expect(judge.passed, format).toBe(false);
       expect(judge.subPoints).toMatchObject({ fine_detail: { passed: true }, edge_width: { passed: true }, resampling_trace: { passed: false } });
       expect(judge.reasoning).toContain('period-2 trace');
+    }
+  });
+
+  test('a photograph enlarged 2× the centred way (PIL, OpenCV) fails by its centred trace alone, as PNG and JPEG; the same photograph shrunk to that size passes', async () => {
+    const photo = await readPhoto('lady-bird.jpg');
+    const enlarged = await enlargeCentred2x(sharp(photo).resize(320, 320, { fit: 'inside' }));
+    const pixels = await enlarged.png().toBuffer();
+    for (const format of ['png', 'jpeg'] as const) {
+      const save = (img: sharp.Sharp) => (format === 'png' ? img.png() : img.jpeg({ quality: 90 })).toBuffer();
+      const clean = judgeEffectiveResolution(await analyseImage(await save(sharp(photo).resize(640, 640, { fit: 'inside' }))));
+      expect(clean.passed, clean.reasoning).toBe(true);
+      expect(clean.subPoints.centred_resampling_trace.passed).toBe(true);
+      const judge = judgeEffectiveResolution(await analyseImage(await save(sharp(pixels))));
+      expect(judge.passed, format).toBe(false);
+      expect(judge.subPoints).toMatchObject({
+        fine_detail: { passed: true },
+        edge_width: { passed: true },
+        resampling_trace: { passed: true },
+        centred_resampling_trace: { passed: false },
+      });
+      expect(judge.reasoning).toContain('centred 2× trace');
+      expect(judge.evidence.join(' ')).toMatch(/centred_trace=0\.\d+ \(x 0\.\d+, y 0\.\d+\)/);
     }
   });
 });

@@ -86,7 +86,34 @@ describe('pixel measurements on hand-made pixels', () => {
     const level = Array.from({ length: 40 * 40 }, () => 60 + 120 * rnd());
     const blocks = (x: number, y: number) => level[(y >> 3) * 40 + (x >> 3)] + 15 * Math.cos((Math.PI * ((x & 7) - 3.5)) / 4) + 10 * Math.cos((Math.PI * ((y & 7) - 3.5)) / 8);
     expect(resampleStats(grey(320, 320, blocks)).parity).toBeLessThan(0.01);
-    expect(resampleStats(grey(64, 64, () => 90))).toEqual({ parityX: 0, parityY: 0, parity: 0 });
+    expect(resampleStats(grey(64, 64, () => 90))).toEqual({ parityX: 0, parityY: 0, parity: 0, centredX: 0, centredY: 0, centred: 0 });
+  });
+
+  test('centred resampling trace: a texture enlarged 2× between pixel centres (PIL-style) shows it in x and y; the texture itself does not', () => {
+    let seed = 31;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const side = 161;
+    const src = Array.from({ length: side * side }, () => 40 + 170 * rnd());
+    const at = (x: number, y: number) => src[Math.min(side - 1, y) * side + Math.min(side - 1, x)];
+    // Bilinear, centred: output 2i samples the source at i − ¼, output 2i + 1 at i + ¼.
+    const axis = (o: number): [number, number, number] => [o >> 1, (o & 1 ? 1 : -1) + (o >> 1), 0.25];
+    const enlarged = (x: number, y: number) => {
+      const [x0, x1, fx] = axis(x);
+      const [y0, y1, fy] = axis(y);
+      const row = (yy: number) => at(x0, Math.max(0, yy)) * (1 - fx) + at(Math.max(0, x1), Math.max(0, yy)) * fx;
+      return row(y0) * (1 - fy) + row(y1) * fy;
+    };
+    const up = resampleStats(grey(320, 320, enlarged));
+    // Both phases are mirror images: no parity, but the centred trace in both directions.
+    expect(up.parity).toBeLessThan(0.035);
+    expect(up.centredX).toBeGreaterThan(0.3);
+    expect(up.centredY).toBeGreaterThan(0.3);
+    expect(up.centred).toBe(Math.min(up.centredX, up.centredY));
+    expect(resampleStats(grey(160, 160, at)).centred).toBeLessThan(0.1);
+    // Drawn art: flat bars whose steps all sit at even positions. Each step's second differences
+    // have opposite signs (negative products, all at one parity): not a centred trace.
+    const bars = (x: number, y: number) => 60 + 30 * ((Math.floor(x / 6) * 7) % 5) + 20 * ((Math.floor(y / 10) * 3) % 4);
+    expect(resampleStats(grey(320, 320, bars)).centred).toBe(0);
   });
 
   test('edge width does not change when the image is dimmed', () => {

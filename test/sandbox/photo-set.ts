@@ -59,6 +59,59 @@ async function addNoise(img: sharp.Sharp, sigma: number): Promise<sharp.Sharp> {
   return sharp(out, { raw: { width: info.width, height: info.height, channels: info.channels } });
 }
 
+/** Keys' cubic with a = −0.5, the kernel of PIL's BICUBIC and OpenCV's INTER_CUBIC. */
+function cubic(t: number): number {
+  const a = -0.5;
+  const u = Math.abs(t);
+  if (u <= 1) return (a + 2) * u ** 3 - (a + 3) * u ** 2 + 1;
+  return u < 2 ? a * (u ** 3 - 5 * u ** 2 + 8 * u - 4) : 0;
+}
+
+/** For each of 2n outputs, the four source indices (clamped at the border) and normalised weights. */
+function centredTaps(n: number): { at: number[]; w: number[] }[] {
+  return Array.from({ length: 2 * n }, (_, out) => {
+    // Pixel centres aligned (PIL, OpenCV): output pixel `out` samples the source at (out + ½)/2 − ½.
+    const s = (out + 0.5) / 2 - 0.5;
+    const first = Math.floor(s) - 1;
+    const at = [0, 1, 2, 3].map((k) => Math.min(n - 1, Math.max(0, first + k)));
+    const w = [0, 1, 2, 3].map((k) => cubic(s - (first + k)));
+    const sum = w.reduce((x, y) => x + y, 0);
+    return { at, w: w.map((v) => v / sum) };
+  });
+}
+
+/**
+ * Enlarges 2× the way PIL's `resize(..., BICUBIC)` and OpenCV do: output samples at ±¼ of a source
+ * pixel, so no output pixel is a source pixel (sharp/libvips keeps every other one instead).
+ */
+export async function enlargeCentred2x(img: sharp.Sharp): Promise<sharp.Sharp> {
+  const { data, info } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { width: w, height: h, channels: c } = info;
+  const tx = centredTaps(w);
+  const ty = centredTaps(h);
+  const rows = new Float32Array(2 * w * h * c);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < 2 * w; x++) {
+      const { at, w: k } = tx[x];
+      for (let ch = 0; ch < c; ch++) {
+        let v = 0;
+        for (let j = 0; j < 4; j++) v += k[j] * data[(y * w + at[j]) * c + ch];
+        rows[(y * 2 * w + x) * c + ch] = v;
+      }
+    }
+  }
+  const out = Buffer.alloc(4 * w * h * c);
+  for (let y = 0; y < 2 * h; y++) {
+    const { at, w: k } = ty[y];
+    for (let i = 0; i < 2 * w * c; i++) {
+      let v = 0;
+      for (let j = 0; j < 4; j++) v += k[j] * rows[at[j] * 2 * w * c + i];
+      out[y * 2 * w * c + i] = Math.max(0, Math.min(255, Math.round(v)));
+    }
+  }
+  return sharp(out, { raw: { width: 2 * w, height: 2 * h, channels: c } });
+}
+
 export const CLEAN: Degradation = { name: 'clean', judges: [], make: (o, s, f) => encode(shrink(o, s), f) };
 
 export const DEGRADATIONS: Degradation[] = [
@@ -85,6 +138,12 @@ export const DEGRADATIONS: Degradation[] = [
       const small = await shrink(o, 256).png().toBuffer();
       return encode(sharp(small).resize(s, s, { fit: 'inside' }), f);
     },
+  },
+  {
+    // PIL and OpenCV enlarge between pixel centres; sharp (the row above) keeps source pixels.
+    name: 'enlarged 2× centred (PIL-style)',
+    judges: ['resolution', 'effective_resolution'],
+    make: async (o, s, f) => encode(await enlargeCentred2x(shrink(o, s / 2)), f),
   },
   {
     name: 'truncated file',

@@ -4,11 +4,13 @@
  * predictor's residual is periodic with the resampling period). Pure, on a grey image's typed
  * array, like the other measures here.
  *
- * Only enlargements that keep source pixels show this trace (libvips/sharp at 2×). The centred
- * convention (PIL, OpenCV: output samples at ±¼ of a source pixel) keeps none: both phases are
- * mirror images and their second differences match (0.001–0.003 on photographs so enlarged). Its
- * trace is in the first difference instead, but JPEG's blocks and downscaled photographs mark that
- * too (clean PNGs up to 0.049, centred 2× from 0.029), so it is not used. Traces of larger factors
+ * Two traces. The parity of |second difference| shows enlargements that keep source pixels
+ * (libvips/sharp at 2×). The centred convention (PIL, OpenCV: output samples at ±¼ of a source
+ * pixel) keeps none: both phases are mirror images and their |second differences| match
+ * (0.001–0.003 on photographs so enlarged). It shows in the sign of neighbouring second
+ * differences instead (the lag-1 product's parity, `centredX`/`centredY`). The first difference
+ * was tried for it and not used: JPEG's blocks and downscaled photographs mark it too (clean PNGs
+ * up to 0.049, centred 2× from 0.029). Traces of larger factors
  * (periods of 4, 5, 25 px) are left alone for the same reason: a photograph shrunk by 4/5 or 5/8
  * carries one as strong as a 4× or 6× enlargement's.
  */
@@ -28,6 +30,19 @@ export interface ResampleStats {
   parityY: number;
   /** Mean of |parityX| and |parityY|: an enlargement marks both directions (either phase). */
   parity: number;
+  /**
+   * Period-2 contrast of the lag-1 product of second differences, q[i] = d2[i]·d2[i+1], along rows
+   * (x) and columns (y): |mean q at odd i − mean q at even i| / (2·mean |q|), 0 to 1. A centred
+   * 2× enlargement (PIL, OpenCV: output samples at ±¼ of a source pixel) leaves |d2| alike at both
+   * phases, but its neighbouring second differences are correlated one way inside a source pixel's
+   * pair and the other way across pairs. Only windows inside one 8-px block count (i mod 8 in
+   * 1–5, each parity averaged separately): JPEG's block edges raise this contrast in clean images.
+   * 0 unless one parity's mean product is positive (drawn art, see `centredContrast`).
+   */
+  centredX: number;
+  centredY: number;
+  /** The smaller of centredX and centredY: an enlargement marks both directions. */
+  centred: number;
 }
 
 /** Rows (for x) or row pairs (for y) read: every other band of 8 on images taller than this. */
@@ -39,36 +54,93 @@ export function resampleStats(grey: GreyImage): ResampleStats {
   let evenX = 0;
   let oddY = 0;
   let evenY = 0;
+  // Lag-1 products (centred trace): sums at odd and even positions, their counts, and Σ|q|.
+  const cx = { odd: 0, even: 0, nOdd: 0, nEven: 0, abs: 0 };
+  const cy = { odd: 0, even: 0, nOdd: 0, nEven: 0, abs: 0 };
+  // d2 of the row below the previous odd row (row y − 1 when at row y), for the even products down columns.
+  const belowPrev = new Float64Array(w);
   const sampled = h >= SAMPLE_ALL_BELOW;
   for (let y = 0; y < h; y++) {
     if (sampled && (y >> 3) & 1) continue;
     const row = y * w;
     // Along the row: x odd and x + 1 even, as pairs, so both parities cover the same span.
+    let prevX = 0; // d2 at x − 1
     for (let x = 1; x + 2 < w; x += 2) {
       const a = data[row + x - 1]!;
       const b = data[row + x]!;
       const c = data[row + x + 1]!;
       const d = data[row + x + 2]!;
-      oddX += Math.abs(a - 2 * b + c);
-      evenX += Math.abs(b - 2 * c + d);
+      const d2odd = a - 2 * b + c;
+      const d2even = b - 2 * c + d;
+      oddX += Math.abs(d2odd);
+      evenX += Math.abs(d2even);
+      const m = x & 7;
+      if (m !== 7) addCentred(cx, true, d2odd * d2even); // window x − 1 … x + 2 within the block
+      if (m === 3 || m === 5) addCentred(cx, false, prevX * d2odd); // window x − 2 … x + 1
+      prevX = d2even;
     }
     // Down the columns: rows y (odd) and y + 1 (even), with their neighbours above and below.
     if ((y & 1) === 1 && y + 2 < h) {
       const up = row - w;
       const next = row + w;
       const below = row + 2 * w;
+      const m = y & 7;
       for (let x = 0; x < w; x++) {
         const a = data[up + x]!;
         const b = data[row + x]!;
         const c = data[next + x]!;
         const d = data[below + x]!;
-        oddY += Math.abs(a - 2 * b + c);
-        evenY += Math.abs(b - 2 * c + d);
+        const d2odd = a - 2 * b + c;
+        const d2even = b - 2 * c + d;
+        oddY += Math.abs(d2odd);
+        evenY += Math.abs(d2even);
+        if (m !== 7) addCentred(cy, true, d2odd * d2even);
+        if (m === 3 || m === 5) addCentred(cy, false, belowPrev[x]! * d2odd);
+        belowPrev[x] = d2even;
       }
     }
   }
   const contrast = (odd: number, even: number) => (odd + even > 0 ? (odd - even) / (odd + even) : 0);
   const parityX = contrast(oddX, evenX);
   const parityY = contrast(oddY, evenY);
-  return { parityX, parityY, parity: (Math.abs(parityX) + Math.abs(parityY)) / 2 };
+  const centredX = centredContrast(cx);
+  const centredY = centredContrast(cy);
+  return {
+    parityX,
+    parityY,
+    parity: (Math.abs(parityX) + Math.abs(parityY)) / 2,
+    centredX,
+    centredY,
+    centred: Math.min(centredX, centredY),
+  };
+}
+
+interface ProductSums {
+  odd: number;
+  even: number;
+  nOdd: number;
+  nEven: number;
+  abs: number;
+}
+
+function addCentred(sums: ProductSums, odd: boolean, q: number): void {
+  if (odd) {
+    sums.odd += q;
+    sums.nOdd++;
+  } else {
+    sums.even += q;
+    sums.nEven++;
+  }
+  sums.abs += Math.abs(q);
+}
+
+function centredContrast({ odd, even, nOdd, nEven, abs }: ProductSums): number {
+  if (nOdd === 0 || nEven === 0 || abs === 0) return 0;
+  const meanOdd = odd / nOdd;
+  const meanEven = even / nEven;
+  // Within a pair interpolated from one source pixel neighbouring second differences agree in
+  // sign, so one parity's mean product is positive. Drawn art (flat areas, steps on a lattice of
+  // even positions) has negative products at both parities and a contrast as large: not counted.
+  if (Math.max(meanOdd, meanEven) <= 0) return 0;
+  return Math.abs(meanOdd - meanEven) / ((2 * abs) / (nOdd + nEven));
 }
