@@ -65,6 +65,11 @@ export function resampleStats(grey: GreyImage): ResampleStats {
     const row = y * w;
     // Along the row: x odd and x + 1 even, as pairs, so both parities cover the same span.
     let prevX = 0; // d2 at x − 1
+    let qOdd = 0;
+    let qEven = 0;
+    let qAbs = 0;
+    let nOdd = 0;
+    let nEven = 0;
     for (let x = 1; x + 2 < w; x += 2) {
       const a = data[row + x - 1]!;
       const b = data[row + x]!;
@@ -75,16 +80,38 @@ export function resampleStats(grey: GreyImage): ResampleStats {
       oddX += Math.abs(d2odd);
       evenX += Math.abs(d2even);
       const m = x & 7;
-      if (m !== 7) addCentred(cx, true, d2odd * d2even); // window x − 1 … x + 2 within the block
-      if (m === 3 || m === 5) addCentred(cx, false, prevX * d2odd); // window x − 2 … x + 1
+      if (m !== 7) {
+        // Window x − 1 … x + 2, within the block.
+        const q = d2odd * d2even;
+        qOdd += q;
+        qAbs += Math.abs(q);
+        nOdd++;
+      }
+      if (m === 3 || m === 5) {
+        // Window x − 2 … x + 1 (even position x − 1).
+        const q = prevX * d2odd;
+        qEven += q;
+        qAbs += Math.abs(q);
+        nEven++;
+      }
       prevX = d2even;
     }
+    cx.odd += qOdd;
+    cx.even += qEven;
+    cx.abs += qAbs;
+    cx.nOdd += nOdd;
+    cx.nEven += nEven;
     // Down the columns: rows y (odd) and y + 1 (even), with their neighbours above and below.
     if ((y & 1) === 1 && y + 2 < h) {
       const up = row - w;
       const next = row + w;
       const below = row + 2 * w;
       const m = y & 7;
+      const oddOn = m !== 7;
+      const evenOn = m === 3 || m === 5;
+      let rowOdd = 0;
+      let rowEven = 0;
+      let rowAbs = 0;
       for (let x = 0; x < w; x++) {
         const a = data[up + x]!;
         const b = data[row + x]!;
@@ -94,10 +121,23 @@ export function resampleStats(grey: GreyImage): ResampleStats {
         const d2even = b - 2 * c + d;
         oddY += Math.abs(d2odd);
         evenY += Math.abs(d2even);
-        if (m !== 7) addCentred(cy, true, d2odd * d2even);
-        if (m === 3 || m === 5) addCentred(cy, false, belowPrev[x]! * d2odd);
+        if (oddOn) {
+          const q = d2odd * d2even;
+          rowOdd += q;
+          rowAbs += Math.abs(q);
+        }
+        if (evenOn) {
+          const q = belowPrev[x]! * d2odd;
+          rowEven += q;
+          rowAbs += Math.abs(q);
+        }
         belowPrev[x] = d2even;
       }
+      cy.odd += rowOdd;
+      cy.even += rowEven;
+      cy.abs += rowAbs;
+      if (oddOn) cy.nOdd += w;
+      if (evenOn) cy.nEven += w;
     }
   }
   const contrast = (odd: number, even: number) => (odd + even > 0 ? (odd - even) / (odd + even) : 0);
@@ -121,17 +161,6 @@ interface ProductSums {
   nOdd: number;
   nEven: number;
   abs: number;
-}
-
-function addCentred(sums: ProductSums, odd: boolean, q: number): void {
-  if (odd) {
-    sums.odd += q;
-    sums.nOdd++;
-  } else {
-    sums.even += q;
-    sums.nEven++;
-  }
-  sums.abs += Math.abs(q);
 }
 
 function centredContrast({ odd, even, nOdd, nEven, abs }: ProductSums): number {
