@@ -13,10 +13,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SRC = path.join(ROOT, 'src');
 
 /**
- * Still to fix, each being changed by other work when the rest was fixed: the gate's request
- * budget and duration memory.
+ * Still to fix: none (every file passes; tsconfig.json can turn the flag on).
  */
-const PENDING = ['gate/budget.ts', 'gate/durations.ts'];
+const PENDING: string[] = [];
 
 function errorsByFile(): Map<string, string[]> {
   const configFile = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), ts.sys.readFile);
