@@ -26,34 +26,22 @@
  *   handled, matched in order.
  * - Unknown routes answer 404 and are recorded in `unexpected`, so tests can assert none happened.
  *
- * This file holds the server, the routing and the evaluations' lifecycle; fake-api/ holds the
- * rest by job: auth (keys, scopes, rate limit, balance), faults, uploads, validation, records.
+ * This file holds the server (listening, the request log, faults, answers) and what tests call;
+ * fake-api/ holds the rest by resource and job: router (the routing table), auth (keys, scopes,
+ * rate limit, balance), evaluations (their routes and lifecycle), workers (the queue),
+ * job-classes, uploads (and assets), validate, records, faults.
  */
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { balance, hasScope, keyIsValid, me, rateLimit } from './fake-api/auth.js';
+import { EvaluationStore } from './fake-api/evaluations.js';
 import { FaultQueue } from './fake-api/faults.js';
-import { DEFAULT_JOB_CLASSES, EMBEDS, KNOWN_EMBEDS, hostedUrl, isBrokenDataUri, jobClassItems, terminalFields, withoutEmbeds } from './fake-api/records.js';
-import type { EvalState, FakeApiOptions, FakeFault, FieldError, LoggedRequest, OutcomeFn, Reply, ResolvedOptions, UploadRecord } from './fake-api/types.js';
-import { confirmUpload, createUpload, storagePut } from './fake-api/uploads.js';
-import {
-  bearerKey,
-  canonicalHash,
-  defaultErrorBody,
-  flattenHeaders,
-  idealMakespan,
-  isObject,
-  lowerKeys,
-  matchPath,
-  parseJson,
-  permissionDenied,
-  readBody,
-  validationError,
-} from './fake-api/util.js';
-import { UUID, validateEvaluation } from './fake-api/validate.js';
+import { DEFAULT_JOB_CLASSES } from './fake-api/job-classes.js';
+import { Router } from './fake-api/router.js';
+import type { FakeApiOptions, FakeFault, LoggedRequest, OutcomeFn, Reply, ResolvedOptions, UploadRecord } from './fake-api/types.js';
+import { defaultErrorBody, flattenHeaders, lowerKeys, matchPath, readBody } from './fake-api/util.js';
 
-export { DEFAULT_JOB_CLASSES } from './fake-api/records.js';
+export { DEFAULT_JOB_CLASSES } from './fake-api/job-classes.js';
 export type { ChaosOptions, FakeApiOptions, FakeFault, LoggedRequest, OutcomeFn, UploadRecord } from './fake-api/types.js';
 export { idealMakespan } from './fake-api/util.js';
 
@@ -75,24 +63,11 @@ export class FakeApi {
   readonly #server: http.Server;
   readonly #initialOptions: FakeApi['options'];
   #faults = new FaultQueue(1);
-  #outcome: OutcomeFn | undefined;
-  #states = new Map<string, EvalState>();
-  #inflight = new Set<string>();
-  #idempotency = new Map<string, { hash: string; id: string }>();
-  #created = 0;
+  readonly #evaluations = new EvaluationStore(this);
+  readonly #router = new Router({ api: this, evaluations: this.#evaluations, userId: randomUUID(), unexpected: this.unexpected });
   #active = 0;
   #requestCounter = 0;
-  #rateWindows = new Map<string, { start: number; count: number }>();
   #timers = new Set<NodeJS.Timeout>();
-  /** When each worker is next free (with `workers`). */
-  #workerFreeAt: number[] = [];
-  /** Time on a worker of every evaluation created, in creation order (for idealMakespan). */
-  #runTimes: number[] = [];
-  /** When each evaluation ran on a worker (with `workers`). */
-  #runs: Array<{ start: number; end: number }> = [];
-  /** Most evaluations pending or running at once so far. */
-  peakInflight = 0;
-  readonly #userId = randomUUID();
 
   private constructor(server: http.Server, url: string, opts: FakeApiOptions) {
     this.#server = server;
@@ -163,35 +138,17 @@ export class FakeApi {
    * replace the defaults) and optionally `durationMs` (Infinity: it never finishes).
    */
   setOutcome(fn: OutcomeFn | undefined): void {
-    this.#outcome = fn;
+    this.#evaluations.setOutcome(fn);
   }
 
   /** Seeds a record served verbatim by GET /v1/evaluations/:id (odd shapes welcome). */
   putRecord(record: Record<string, unknown>): void {
-    const id = record.id;
-    if (typeof id !== 'string') throw new TypeError('putRecord: the record needs a string id');
-    const state: EvalState = {
-      id,
-      org: typeof record.org_id === 'string' ? record.org_id : this.options.orgId,
-      createdAt: this.options.now(),
-      durationMs: 0,
-      pendingMs: 0,
-      runMs: 0,
-      final: {},
-      record,
-      terminal: true,
-      seeded: true,
-    };
-    this.#states.set(id, state);
-    this.evaluations.set(id, record);
+    this.#evaluations.putRecord(record);
   }
 
   /** The evaluation's record as of now (status advanced), or undefined. */
   evaluation(id: string): Record<string, unknown> | undefined {
-    const state = this.#states.get(id);
-    if (!state) return undefined;
-    this.#advance(state);
-    return state.record;
+    return this.#evaluations.evaluation(id);
   }
 
   /**
@@ -199,24 +156,17 @@ export class FakeApi {
    * same key then creates a new evaluation.
    */
   forgetIdempotencyKeys(): void {
-    this.#idempotency.clear();
+    this.#evaluations.forgetIdempotencyKeys();
   }
 
   /** Forgets an evaluation: GET answers 404 for it, and its key is forgotten too. */
   forgetEvaluation(id: string): void {
-    this.#states.delete(id);
-    this.#inflight.delete(id);
-    this.evaluations.delete(id);
-    for (const [key, entry] of this.#idempotency) if (entry.id === id) this.#idempotency.delete(key);
+    this.#evaluations.forgetEvaluation(id);
   }
 
   /** Makes an evaluation reach its terminal status now. */
   finishNow(id: string): void {
-    const state = this.#states.get(id);
-    if (!state || state.seeded) return;
-    state.durationMs = Math.max(0, this.options.now() - state.createdAt);
-    state.pendingMs = Math.min(state.pendingMs, state.durationMs);
-    this.#advance(state);
+    this.#evaluations.finishNow(id);
   }
 
   /**
@@ -225,8 +175,7 @@ export class FakeApi {
    * limit acts as that many workers; no limit at all means each starts at once).
    */
   idealMakespan(): number {
-    const slots = Math.min(this.options.workers, this.options.maxInflight);
-    return idealMakespan(this.#runTimes, slots);
+    return this.#evaluations.idealMakespan();
   }
 
   /**
@@ -234,13 +183,12 @@ export class FakeApi {
    * (1: the queue never ran dry while there was work to come). Needs `workers`.
    */
   workerBusyShare(): number {
-    if (!this.#runs.length || !Number.isFinite(this.options.workers)) return 1;
-    const from = Math.min(...this.#runs.map((r) => r.start));
-    const to = Math.max(...this.#runs.map((r) => r.start));
-    if (to <= from) return 1;
-    let busy = 0;
-    for (const r of this.#runs) busy += Math.max(0, Math.min(r.end, to) - Math.max(r.start, from));
-    return busy / (this.options.workers * (to - from));
+    return this.#evaluations.workerBusyShare();
+  }
+
+  /** Most evaluations pending or running at once so far. */
+  get peakInflight(): number {
+    return this.#evaluations.peakInflight;
   }
 
   /** Requests answered 429, and the share of all requests they are. */
@@ -261,16 +209,8 @@ export class FakeApi {
     this.evaluations.clear();
     this.uploads.clear();
     this.assets.clear();
-    this.#outcome = undefined;
-    this.#states.clear();
-    this.#inflight.clear();
-    this.#idempotency.clear();
-    this.#rateWindows.clear();
-    this.#created = 0;
-    this.#workerFreeAt = [];
-    this.#runTimes = [];
-    this.#runs = [];
-    this.peakInflight = 0;
+    this.#evaluations.reset();
+    this.#router.reset();
     this.peakConcurrentRequests = 0;
     this.options = { ...this.#initialOptions };
     this.#faults = new FaultQueue(this.options.chaos?.seed ?? 1);
@@ -315,7 +255,7 @@ export class FakeApi {
         this.#applyFault(fault, res, logged);
         return;
       }
-      const reply = await this.#route(logged, text, url);
+      const reply = await this.#router.route(logged, text, url);
       if (fault?.afterHandling && (fault.reset || fault.status !== undefined)) {
         this.#applyFault(fault, res, logged);
         return;
@@ -374,297 +314,4 @@ export class FakeApi {
     res.writeHead(reply.status, headers);
     res.end(payload);
   }
-
-  async #route(req: LoggedRequest, text: string, url: URL): Promise<Reply> {
-    const { method, path } = req;
-    if (path.startsWith('/storage/')) return method === 'PUT' ? storagePut(this, req, path.slice('/storage/'.length), url) : this.#unexpected(req, 405);
-    if (path === '/v1/health') return method === 'GET' ? { status: 200, body: { status: 'ok' } } : this.#unexpected(req, 405);
-    if (!path.startsWith('/v1/')) return this.#unexpected(req, 404);
-
-    const key = bearerKey(req.headers.authorization);
-    if (!key || !keyIsValid(this.options, key)) {
-      return { status: 401, body: { code: 'UNAUTHORIZED', message: key ? 'Invalid or revoked API key.' : 'Missing bearer token.', errors: null } };
-    }
-    const org = req.headers['x-organization-id'] || this.options.orgId;
-    const limited = rateLimit(this.options, this.#rateWindows, key);
-    if (limited.reply) return limited.reply;
-    const reply = await this.#routeV1(req, text, key, org);
-    reply.headers = { ...limited.headers, ...reply.headers };
-    return reply;
-  }
-
-  async #routeV1(req: LoggedRequest, text: string, key: string, org: string): Promise<Reply> {
-    const { method, path } = req;
-    let m: RegExpExecArray | null;
-    if (path === '/v1/auth/me') {
-      return method === 'GET' ? { status: 200, body: me(this.options, this.#userId, key, org) } : this.#unexpected(req, 405);
-    }
-    if (path === '/v1/evaluations/job-classes') {
-      return method === 'GET' ? { status: 200, body: this.options.jobClasses } : this.#unexpected(req, 405);
-    }
-    if (path === '/v1/billing/balance') {
-      if (method !== 'GET') return this.#unexpected(req, 405);
-      if (!hasScope(this.options, key, 'billing:read')) return permissionDenied('billing:read');
-      return balance(this.options, org);
-    }
-    if (path === '/v1/evaluations/statuses') {
-      return method === 'GET' ? { status: 200, body: { items: ['pending', 'running', 'completed', 'failed'].map((code) => ({ code })) } } : this.#unexpected(req, 405);
-    }
-    if (path === '/v1/evaluations' || path === '/v1/evaluations/') {
-      if (method !== 'POST') return this.#unexpected(req, 405);
-      if (!hasScope(this.options, key, 'evaluations:create')) return permissionDenied('evaluations:create');
-      return this.#createEvaluation(req, text, org);
-    }
-    if ((m = /^\/v1\/evaluations\/([^/]+)$/.exec(path))) {
-      if (method !== 'GET') return this.#unexpected(req, 405);
-      if (!hasScope(this.options, key, 'evaluations:read')) return permissionDenied('evaluations:read');
-      return this.#getEvaluation(decodeURIComponent(m[1]), req.query, org);
-    }
-    if ((m = /^\/v1\/evaluations\/([^/]+)\/feedback$/.exec(path))) {
-      if (method !== 'PATCH') return this.#unexpected(req, 405);
-      return this.#feedback(decodeURIComponent(m[1]), text, org);
-    }
-    if (path === '/v1/asset-uploads') {
-      return method === 'POST' ? createUpload(this, text, org) : this.#unexpected(req, 405);
-    }
-    if ((m = /^\/v1\/asset-uploads\/([^/]+)\/confirmations$/.exec(path))) {
-      return method === 'POST' ? confirmUpload(this, this.#userId, decodeURIComponent(m[1]), text, org) : this.#unexpected(req, 405);
-    }
-    if ((m = /^\/v1\/assets\/([^/]+)$/.exec(path))) {
-      if (method !== 'GET') return this.#unexpected(req, 405);
-      const asset = this.assets.get(decodeURIComponent(m[1]));
-      return asset && asset.org_id === org
-        ? { status: 200, body: asset }
-        : { status: 404, body: { code: 'ASSET_NOT_FOUND', message: 'Asset not found.', errors: null } };
-    }
-    return this.#unexpected(req, 404);
-  }
-
-  #unexpected(req: LoggedRequest, status: 404 | 405): Reply {
-    this.unexpected.push(req);
-    return {
-      status,
-      body: { code: status === 404 ? 'NOT_FOUND' : 'METHOD_NOT_ALLOWED', message: `fake API: no route for ${req.method} ${req.path}`, errors: null },
-    };
-  }
-
-  // ---- evaluations -----------------------------------------------------------------------------
-
-  #createEvaluation(req: LoggedRequest, text: string, org: string): Reply {
-    const parsed = parseJson(text);
-    if (!parsed.ok) return validationError([{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }]);
-    const errors = validateEvaluation(parsed.value, this.options, this.assets);
-    if (errors.length > 0) return validationError(errors);
-    const body = parsed.value as Record<string, unknown>;
-
-    const key = req.headers['idempotency-key'];
-    const hash = key === undefined ? '' : canonicalHash(body);
-    if (key !== undefined) {
-      if (key === '' || key.length > 255) {
-        return validationError([{ loc: ['header', 'Idempotency-Key'], msg: 'String should have 1 to 255 characters', type: 'string_type' }]);
-      }
-      const previous = this.#idempotency.get(`${org}\u0000${key}`);
-      if (previous) {
-        if (previous.hash !== hash) {
-          return {
-            status: 409,
-            body: { code: 'IDEMPOTENCY_CONFLICT', message: 'This Idempotency-Key was already used with a different request body.', errors: null },
-          };
-        }
-        const state = this.#states.get(previous.id)!;
-        this.#advance(state);
-        return { status: 202, body: withoutEmbeds(state.record), headers: { 'idempotent-replayed': 'true', location: `/v1/evaluations/${state.id}` } };
-      }
-    }
-
-    if (this.options.creditEvaluations <= 0) {
-      return { status: 402, body: { code: 'INSUFFICIENT_CREDIT', message: 'Account balance is too low. Top up.', errors: null } };
-    }
-    if (this.#inflightCount(org) >= this.options.maxInflight) {
-      const headers: Record<string, string> = {};
-      if (this.options.retryAfter !== null) headers['retry-after'] = this.options.retryAfter;
-      return {
-        status: 429,
-        headers,
-        body: { code: 'RATE_LIMITED', message: `Too many evaluations in flight (limit ${this.options.maxInflight}).`, errors: null },
-      };
-    }
-
-    this.options.creditEvaluations -= 1;
-    const state = this.#newEvaluation(body, org);
-    if (key !== undefined) this.#idempotency.set(`${org}\u0000${key}`, { hash, id: state.id });
-    return { status: 202, body: withoutEmbeds(state.record), headers: { location: `/v1/evaluations/${state.id}` } };
-  }
-
-  #newEvaluation(body: Record<string, unknown>, org: string): EvalState {
-    const index = this.#created++;
-    const now = this.options.now();
-    const id = randomUUID();
-    const { durationMs: outcomeDuration, ...outcome } = this.#outcome?.(body, index) ?? {};
-    const runMs = Math.max(0, outcomeDuration ?? this.options.evalMs);
-    this.#runTimes.push(runMs);
-    // With workers, the evaluation waits (pending) for the first free one, in submission order.
-    let queuedMs = 0;
-    if (Number.isFinite(this.options.workers)) {
-      const free = this.#workerFreeAt;
-      if (free.length < this.options.workers) free.push(now);
-      let slot = 0;
-      for (let i = 1; i < free.length; i++) if (free[i] < free[slot]) slot = i;
-      const start = Math.max(now, free[slot]);
-      free[slot] = start + runMs;
-      queuedMs = start - now;
-      this.#runs.push({ start, end: start + runMs });
-    }
-    const durationMs = queuedMs + runMs;
-    const jobClass = typeof body.job_class === 'string' ? body.job_class : 'standard';
-    const iso = new Date(now).toISOString();
-    const record: Record<string, unknown> = {
-      id,
-      org_id: org,
-      run_id: body.run_id ?? null,
-      target_type_code: null,
-      model_id: null,
-      flow_id: null,
-      comfyui_workflow_id: null,
-      status_code: 'pending',
-      task_type: body.task_type,
-      task_description: body.task_description ?? null,
-      generation_prompt: body.generation_prompt ?? null,
-      generated_image_url: hostedUrl(body.generated_image_url as string, id, 'generated'),
-      input_attributes: body.input_attributes ?? {},
-      evaluation_instructions: body.evaluation_instructions ?? null,
-      reference_images: Array.isArray(body.reference_images)
-        ? (body.reference_images as Array<Record<string, unknown>>).map((ref, i) => ({ ...ref, url: hostedUrl(String(ref.url), id, `reference-${i + 1}`) }))
-        : [],
-      overall_passed: null,
-      weighted_pass_rate: null,
-      override_reason: null,
-      top_issues: null,
-      top_strengths: null,
-      check_summary: {},
-      analysis_modules_executed: null,
-      primary_action_code: null,
-      parent_evaluation_id: null,
-      attempt_number: 1,
-      superseded_at: null,
-      eval_duration_ms: null,
-      feedback_is_positive: null,
-      feedback_reason: null,
-      created_at: iso,
-      updated_at: iso,
-      source_code: 'api',
-      client_ref: body.client_ref ?? null,
-      submitted_at: iso,
-      completed_at: null,
-      callback_url: body.callback_url ?? null,
-      cost: null,
-      failure_code: null,
-      job_class_code: jobClass,
-      links: { self: `/v1/evaluations/${id}` },
-      judges: [],
-      gate_failures: [],
-      action: null,
-    };
-    const state: EvalState = {
-      id,
-      org,
-      createdAt: now,
-      durationMs,
-      pendingMs: Number.isFinite(this.options.workers) ? queuedMs : Math.min(durationMs / 4, 1000),
-      runMs,
-      final: terminalFields(record, outcome, this.#price(jobClass), runMs, isBrokenDataUri(body.generated_image_url)),
-      record,
-      terminal: false,
-      seeded: false,
-    };
-    this.#states.set(id, state);
-    this.evaluations.set(id, record);
-    this.#inflight.add(id);
-    this.peakInflight = Math.max(this.peakInflight, this.#inflightCount(org));
-    return state;
-  }
-
-  #price(jobClass: string): string {
-    const items = jobClassItems(this.options.jobClasses);
-    const found = items?.find((c) => c.code === jobClass);
-    return typeof found?.price === 'string' ? found.price : '0.400000';
-  }
-
-  /** Moves the record to the status its age says it has. */
-  #advance(state: EvalState): void {
-    if (state.terminal || state.seeded) return;
-    const now = this.options.now();
-    const age = now - state.createdAt;
-    const record = state.record;
-    if (age >= state.durationMs) {
-      Object.assign(record, state.final, {
-        updated_at: new Date(state.createdAt + state.durationMs).toISOString(),
-        completed_at: new Date(state.createdAt + state.durationMs).toISOString(),
-      });
-      state.terminal = true;
-      this.#inflight.delete(state.id);
-    } else if (age >= state.pendingMs && record.status_code === 'pending') {
-      record.status_code = 'running';
-      record.updated_at = new Date(state.createdAt + state.pendingMs).toISOString();
-    }
-  }
-
-  #inflightCount(org: string): number {
-    let count = 0;
-    for (const id of [...this.#inflight]) {
-      const state = this.#states.get(id);
-      if (!state) continue;
-      this.#advance(state);
-      if (!state.terminal && state.org === org) count++;
-    }
-    return count;
-  }
-
-  #getEvaluation(id: string, query: URLSearchParams, org: string): Reply {
-    if (!UUID.test(id) && !this.#states.has(id)) {
-      return validationError([{ loc: ['path', 'id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' }]);
-    }
-    const state = this.#states.get(id);
-    if (!state || (!state.seeded && state.org !== org)) {
-      return { status: 404, body: { code: 'EVALUATION_NOT_FOUND', message: `Evaluation ${id} not found.`, errors: null } };
-    }
-    if (state.seeded) return { status: 200, body: state.record };
-    const embeds = (query.get('embed') ?? '')
-      .split(',')
-      .map((e) => e.trim())
-      .filter(Boolean);
-    const unknown = embeds.filter((e) => !KNOWN_EMBEDS.has(e));
-    if (unknown.length > 0) {
-      return validationError([{ loc: ['query', 'embed'], msg: `Unknown embed value(s): ${unknown.join(', ')}`, type: 'enum' }]);
-    }
-    this.#advance(state);
-    const body = withoutEmbeds(state.record);
-    for (const name of EMBEDS) if (embeds.includes(name)) body[name] = state.record[name];
-    for (const name of ['run', 'model', 'parent_evaluation']) if (embeds.includes(name)) body[name] = null;
-    return { status: 200, body };
-  }
-
-  #feedback(id: string, text: string, org: string): Reply {
-    const state = this.#states.get(id);
-    if (!state || (!state.seeded && state.org !== org)) {
-      return { status: 404, body: { code: 'EVALUATION_NOT_FOUND', message: `Evaluation ${id} not found.`, errors: null } };
-    }
-    const parsed = parseJson(text);
-    if (!parsed.ok) return validationError([{ loc: ['body'], msg: 'JSON decode error', type: 'json_invalid' }]);
-    const body = parsed.value;
-    if (!isObject(body)) return validationError([{ loc: ['body'], msg: 'Input should be a valid dictionary', type: 'dict_type' }]);
-    const errors: FieldError[] = [];
-    if (!('is_positive' in body)) errors.push({ loc: ['body', 'is_positive'], msg: 'Field required', type: 'missing' });
-    else if (body.is_positive !== null && typeof body.is_positive !== 'boolean') errors.push({ loc: ['body', 'is_positive'], msg: 'Input should be a valid boolean', type: 'bool_type' });
-    if (body.reason !== undefined && body.reason !== null && typeof body.reason !== 'string') errors.push({ loc: ['body', 'reason'], msg: 'Input should be a valid string', type: 'string_type' });
-    for (const k of Object.keys(body)) if (k !== 'is_positive' && k !== 'reason') errors.push({ loc: ['body', k], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' });
-    if (errors.length > 0) return validationError(errors);
-    this.#advance(state);
-    state.record.feedback_is_positive = body.is_positive;
-    state.record.feedback_reason = body.is_positive === null ? null : (body.reason ?? null);
-    state.record.updated_at = new Date(this.options.now()).toISOString();
-    return { status: 200, body: withoutEmbeds(state.record) };
-  }
-
-
 }

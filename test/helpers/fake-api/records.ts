@@ -1,13 +1,59 @@
-/** What the fake's evaluation records hold: embeds, the job classes, and the terminal fields of a verdict. */
+/** What the fake's evaluation records hold: the fields of a new one, embeds, and the terminal fields of a verdict. */
 import { randomUUID } from 'node:crypto';
-import { isObject } from './util.js';
 
 export const EMBEDS = ['judges', 'gate_failures', 'action'] as const;
 export const KNOWN_EMBEDS = new Set<string>([...EMBEDS, 'run', 'model', 'parent_evaluation']);
 
-export const DEFAULT_JOB_CLASSES = {
-  items: [{ code: 'standard', name: 'Standard', price: '0.400000', currency_code: 'USD', is_active: true }],
-};
+/** A new evaluation's record, `pending`, in the seeds' field order (the embeds at the end). */
+export function newRecord(body: Record<string, unknown>, id: string, org: string, iso: string, jobClass: string): Record<string, unknown> {
+  return {
+    id,
+    org_id: org,
+    run_id: body.run_id ?? null,
+    target_type_code: null,
+    model_id: null,
+    flow_id: null,
+    comfyui_workflow_id: null,
+    status_code: 'pending',
+    task_type: body.task_type,
+    task_description: body.task_description ?? null,
+    generation_prompt: body.generation_prompt ?? null,
+    generated_image_url: hostedUrl(body.generated_image_url as string, id, 'generated'),
+    input_attributes: body.input_attributes ?? {},
+    evaluation_instructions: body.evaluation_instructions ?? null,
+    reference_images: Array.isArray(body.reference_images)
+      ? (body.reference_images as Array<Record<string, unknown>>).map((ref, i) => ({ ...ref, url: hostedUrl(String(ref.url), id, `reference-${i + 1}`) }))
+      : [],
+    overall_passed: null,
+    weighted_pass_rate: null,
+    override_reason: null,
+    top_issues: null,
+    top_strengths: null,
+    check_summary: {},
+    analysis_modules_executed: null,
+    primary_action_code: null,
+    parent_evaluation_id: null,
+    attempt_number: 1,
+    superseded_at: null,
+    eval_duration_ms: null,
+    feedback_is_positive: null,
+    feedback_reason: null,
+    created_at: iso,
+    updated_at: iso,
+    source_code: 'api',
+    client_ref: body.client_ref ?? null,
+    submitted_at: iso,
+    completed_at: null,
+    callback_url: body.callback_url ?? null,
+    cost: null,
+    failure_code: null,
+    job_class_code: jobClass,
+    links: { self: `/v1/evaluations/${id}` },
+    judges: [],
+    gate_failures: [],
+    action: null,
+  };
+}
 
 /** The terminal record's fields: defaults for the verdict, overridden by the test's outcome. */
 export function terminalFields(
@@ -135,17 +181,6 @@ export function isBrokenDataUri(url: unknown): boolean {
   if (comma < 0 || !/;base64$/i.test(url.slice(0, comma))) return true;
   const payload = url.slice(comma + 1);
   return payload.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(payload);
-}
-
-export function jobClassItems(jobClasses: unknown): Array<Record<string, unknown>> | undefined {
-  const items = Array.isArray(jobClasses) ? jobClasses : isObject(jobClasses) && Array.isArray(jobClasses.items) ? jobClasses.items : undefined;
-  return items?.filter(isObject);
-}
-
-export function activeJobClasses(jobClasses: unknown): string[] | undefined {
-  const items = jobClassItems(jobClasses);
-  if (!items || items.length === 0 || !items.every((c) => typeof c.code === 'string')) return undefined;
-  return items.filter((c) => c.is_active !== false).map((c) => c.code as string);
 }
 
 export function withoutEmbeds(record: Record<string, unknown>): Record<string, unknown> {

@@ -1,4 +1,4 @@
-/** The three-step upload: a session, the presigned PUT to /storage/:id (streamed and counted), the confirmation. */
+/** The three-step upload: a session, the presigned PUT to /storage/:id (streamed and counted), the confirmation; and the assets it makes. */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FieldError, LoggedRequest, Reply, UploadRecord } from './types.js';
 import { isObject, parseJson, validationError } from './util.js';
@@ -107,4 +107,12 @@ export function confirmUpload(api: UploadStore, userId: string, id: string, text
   };
   api.assets.set(id, asset);
   return { status: 201, body: asset };
+}
+
+/** GET /v1/assets/{id}: a confirmed asset of the caller's organization. */
+export function getAsset(api: UploadStore, id: string, org: string): Reply {
+  const asset = api.assets.get(id);
+  return asset && asset.org_id === org
+    ? { status: 200, body: asset }
+    : { status: 404, body: { code: 'ASSET_NOT_FOUND', message: 'Asset not found.', errors: null } };
 }

@@ -1,5 +1,5 @@
-/** The fake's checks of `POST /v1/evaluations`, with the caps of the API reference (seeds/000). */
-import { activeJobClasses } from './records.js';
+/** The fake's checks of `POST /v1/evaluations` (with the caps of the API reference, seeds/000) and of feedback. */
+import { activeJobClasses } from './job-classes.js';
 import type { FieldError, ResolvedOptions } from './types.js';
 import { isObject } from './util.js';
 
@@ -101,5 +101,15 @@ export function validateEvaluation(body: unknown, o: ResolvedOptions, assets: Re
       errors.push({ loc: ['body', 'job_class'], msg: `Unknown or inactive job class '${body.job_class}'`, type: 'enum' });
     }
   }
+  return errors;
+}
+
+/** PATCH /v1/evaluations/{id}/feedback's body checks. */
+export function validateFeedback(body: Record<string, unknown>): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!('is_positive' in body)) errors.push({ loc: ['body', 'is_positive'], msg: 'Field required', type: 'missing' });
+  else if (body.is_positive !== null && typeof body.is_positive !== 'boolean') errors.push({ loc: ['body', 'is_positive'], msg: 'Input should be a valid boolean', type: 'bool_type' });
+  if (body.reason !== undefined && body.reason !== null && typeof body.reason !== 'string') errors.push({ loc: ['body', 'reason'], msg: 'Input should be a valid string', type: 'string_type' });
+  for (const k of Object.keys(body)) if (k !== 'is_positive' && k !== 'reason') errors.push({ loc: ['body', k], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' });
   return errors;
 }
