@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApi } from '../helpers/fake-api.js';
 import { fastClock, runCli, tempDir } from '../helpers/run-cli.js';
 
@@ -18,6 +18,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await api.close();
 });
+// Every test ends with no request to an unknown route and no queued fault left unmatched.
+afterEach(() => api.verify());
 beforeEach(() => {
   api.reset();
   api.setOutcome(undefined);

@@ -38,6 +38,7 @@ describe('price', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('"classes"');
       expect(r.stderr).toContain('unexpected shape');
+      odd.verify();
     } finally {
       await odd.close();
     }
@@ -182,6 +183,7 @@ describe('errors and exit codes', () => {
       expect(r.code).toBe(0);
       expect(other.requests).toHaveLength(1);
       expect(api.requests).toHaveLength(0);
+      other.verify();
     } finally {
       await other.close();
     }

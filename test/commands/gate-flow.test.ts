@@ -14,8 +14,13 @@ const KEY = 'test-key';
 let api: FakeApi | undefined;
 
 afterEach(async () => {
-  await api?.close();
-  api = undefined;
+  // Every test ends with no request to an unknown route and no queued fault left unmatched.
+  try {
+    api?.verify();
+  } finally {
+    await api?.close();
+    api = undefined;
+  }
 });
 
 const images = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `https://img.example.com/${prefix}-${i}.png`);

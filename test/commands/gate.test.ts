@@ -112,6 +112,7 @@ describe('gate decisions', () => {
       const r = await runCli(['gate', url('a'), url('b'), url('c'), '--task-type', 't', '--concurrency', '1', '--json'], { ...env, RUNFLOW_BASE_URL: poor.url });
       expect(r.code).toBe(4);
       expect(poor.find('POST', '/v1/evaluations').length).toBe(2);
+      poor.verify();
     } finally {
       await poor.close();
     }
@@ -203,6 +204,7 @@ describe('gate throughput', () => {
       expect(took).toBeLessThan(7000);
       const doc = JSON.parse(r.stdout);
       expect(doc.results.map((x: { image: string }) => x.image)).toEqual(inputs);
+      limited.verify();
     } finally {
       await limited.close();
     }
@@ -263,6 +265,7 @@ describe('gate request budget', () => {
       const total = limited.requests.length;
       // Bounded: without a shared pause every poll would keep hitting the limit.
       expect(throttled).toBeLessThan(total / 2);
+      limited.verify();
     } finally {
       await limited.close();
     }

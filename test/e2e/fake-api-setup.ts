@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { FakeApi } from '../helpers/fake-api.js';
 import { NODE, SECRET_KEY, requireBuild, run } from './spawn.js';
 
@@ -33,6 +33,8 @@ export function useFakeApi(): FakeApiSetup {
   afterAll(async () => {
     await setup.api?.close();
   });
+  // Every test ends with no request to an unknown route and no queued fault left unmatched.
+  afterEach(() => setup.api.verify());
   beforeEach(() => {
     setup.api.reset();
     setup.api.setOutcome((body: { generated_image_url: string }) => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeApi } from '../helpers/fake-api.js';
 import { runCli, tempDir } from '../helpers/run-cli.js';
 
@@ -24,6 +24,8 @@ afterAll(async () => {
 beforeEach(() => {
   api.reset();
 });
+// Every test ends with no request to an unknown route and no queued fault left unmatched.
+afterEach(() => api.verify());
 
 /** A repository (a folder holding .git) with these files; values that are objects are written as JSON. */
 function repo(files: Record<string, string | Buffer | object>, opts: { git?: boolean } = {}): string {
