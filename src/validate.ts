@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { plural } from './util/plural.js';
 
 /** The one UUID pattern (any version, either case), unanchored, for building others (asset references). */
 export const UUID_PATTERN = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -22,7 +23,7 @@ export function requireUuid(value: string, what: string): string {
 export function maxLength(value: string | undefined, max: number, flag: string, min = 0): void {
   if (value === undefined) return;
   const length = characterCount(value);
-  if (length < min) throw new UsageError(`${flag} must be at least ${min} character${min === 1 ? '' : 's'}`);
+  if (length < min) throw new UsageError(`${flag} must be at least ${plural(min, 'character')}`);
   if (length > max) throw new UsageError(`${flag} is ${length} characters; the limit is ${max.toLocaleString('en-US')}`);
 }
 

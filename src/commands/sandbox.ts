@@ -4,6 +4,7 @@ import { parseDuration } from '../util/duration.js';
 import { UsageError } from '../errors.js';
 import { action, withGlobals } from './define.js';
 import { wholeNumberFlag } from '../validate.js';
+import { plural } from '../util/plural.js';
 
 interface Flags {
   port?: string;
@@ -50,7 +51,7 @@ async function runSandbox(ctx: Context, flags: Flags): Promise<number> {
     });
   } else ctx.out(sandbox.url);
   const limits = [
-    `${workers} worker${workers === 1 ? '' : 's'}, later evaluations queue`,
+    `${plural(workers, 'worker')}, later evaluations queue`,
     rate === undefined ? 'no request-rate limit' : `${rate} requests/s per key`,
     ...(maxInflight === undefined ? [] : [`${maxInflight} evaluations in flight`]),
   ];

@@ -16,6 +16,7 @@ import { apiKeyCheck, baseUrlCheck, configCheck, nodeCheck } from './local.js';
 import { balanceCheck, describeMe, failFromError, isNetworkFailure, jobClassPriceCheck, missingScopes } from './network.js';
 import { projectFileCheck } from './project.js';
 import { proxyCheck, proxyRoute } from './proxy.js';
+import { plural } from '../util/plural.js';
 
 /** Short, so a dead network fails the preflight in seconds rather than minutes. */
 const CHECK_TIMEOUT_MS = 10_000;
@@ -180,7 +181,7 @@ export async function runChecks(ctx: Context, report: (r: CheckResult) => void, 
       const res = await requestJobClasses(client);
       jobClasses = res.data;
       const count = jobClassesOf(res.data)?.length;
-      report(pass('read_scope', names.read, `GET ${JOB_CLASSES_PATH} answered ${res.status}${count === undefined ? '' : ` (${count} job class${count === 1 ? '' : 'es'})`}`));
+      report(pass('read_scope', names.read, `GET ${JOB_CLASSES_PATH} answered ${res.status}${count === undefined ? '' : ` (${plural(count, 'job class', 'job classes')})`}`));
     } catch (err) {
       rethrowAbort(err);
       if (err instanceof CliError && err.status === 403) {

@@ -1,6 +1,7 @@
 import { ConnectionError, RequestTimeoutError } from '../api/errors.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { plural } from '../util/plural.js';
 import { WaitQueue } from '../util/wait-queue.js';
 
 /**
@@ -58,7 +59,7 @@ export function isUnreachable(err: unknown): boolean {
 /** The one message of a gate that could not reach the service. */
 export function unreachableError(err: CliError, inputs: number): CliError {
   const others = inputs - 1;
-  const rest = others > 0 ? `; stopped without trying the other ${others} input${others === 1 ? '' : 's'}` : '';
+  const rest = others > 0 ? `; stopped without trying the other ${plural(others, 'input')}` : '';
   return new CliError(`the service cannot be reached: ${err.message}${rest}`, {
     exitCode: ExitCode.Api,
     code: err.code,

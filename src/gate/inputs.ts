@@ -8,6 +8,7 @@ import { parseManifest } from './manifest.js';
 import { classifyGateFile } from './file-rule.js';
 import { compareBytes, expandGlob, isGlobPattern } from './globs.js';
 import type { GateInput, SkippedFile } from './inputs-types.js';
+import { plural } from '../util/plural.js';
 
 /**
  * Turns what `gate` was given into its list of inputs, in the order results are reported:
@@ -138,7 +139,7 @@ async function expandPattern(pattern: string, cwd: string, skipped: SkippedFile[
     passedOver,
   );
   if (kept.length === 0) {
-    throw new UsageError(`${pattern}: the pattern matches no image files${matches.length ? ` (only ${matches.length} other file${matches.length === 1 ? '' : 's'})` : ''}`, {
+    throw new UsageError(`${pattern}: the pattern matches no image files${matches.length ? ` (only ${plural(matches.length, 'other file')})` : ''}`, {
       hint: "check the pattern, and quote it so the shell leaves it to gate ('renders/**/*.png'); image files are those with an image's extension (.png, .jpg, .webp, …)",
     });
   }

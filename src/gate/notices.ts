@@ -3,6 +3,7 @@ import { SANDBOX_IDS_HINT } from '../errors.js';
 import type { SkippedFile } from './inputs-types.js';
 import type { PlannedInput } from './run-types.js';
 import type { GateResult } from './types.js';
+import { plural } from '../util/plural.js';
 
 /** What the gate says on stderr about its inputs and how it ended; the report itself goes to stdout. */
 
@@ -10,7 +11,7 @@ import type { GateResult } from './types.js';
 export function reportSkipped(ctx: Context, skipped: SkippedFile[]): void {
   if (!skipped.length) return;
   const n = skipped.length;
-  ctx.err(`gate: skipped ${n} file${n === 1 ? '' : 's'} that ${n === 1 ? 'is' : 'are'} not named as an image (.png, .jpg, .webp, …)${ctx.verbose ? ':' : '; --verbose lists them'}`);
+  ctx.err(`gate: skipped ${plural(n, 'file')} that ${n === 1 ? 'is' : 'are'} not named as an image (.png, .jpg, .webp, …)${ctx.verbose ? ':' : '; --verbose lists them'}`);
   if (ctx.verbose) for (const f of skipped) ctx.err(`  skipped ${f.path} (${f.reason})`);
 }
 

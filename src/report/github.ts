@@ -24,6 +24,7 @@ import {
   spreadText,
   tally,
 } from './verdict.js';
+import { plural } from '../util/plural.js';
 
 /** GitHub shows only the first 10 error annotations per step; the rest go in one notice. */
 export const MAX_ANNOTATIONS = 10;
@@ -133,7 +134,7 @@ function baselineSection(report: GateReport): string[] {
   const regressed = report.results.filter((r) => r.regressed === true);
   const meanLine = meanRegressionText(report);
   if (regressed.length === 0 && !meanLine) return lines;
-  lines.push(`### :warning: ${regressed.length} regression${regressed.length === 1 ? '' : 's'} against the baseline`, '');
+  lines.push(`### :warning: ${plural(regressed.length, 'regression')} against the baseline`, '');
   if (meanLine) lines.push(`- **${escapeMarkdownCell(meanLine)}**`);
   for (const r of regressed.slice(0, MAX_LISTED_REGRESSIONS)) {
     lines.push(`- **${escapeMarkdownCell(truncate(displayImage(r.image), 200))}**: ${escapeMarkdownCell(regressionText(r, report.threshold))}`);
@@ -152,7 +153,7 @@ export function githubStepSummary(report: GateReport, _extras?: readonly (GateRe
     `## runflow-eval gate: ${passed}/${total} passed (threshold ${formatThreshold(report.threshold)})`,
     '',
     `**${report.passed ? 'PASSED' : 'FAILED'}**, exit code ${report.exit_code}, total cost ${escapeMarkdownCell(cost)}; ` +
-      `${counts.FAIL} below the bar, ${counts.ERROR} ${counts.ERROR === 1 ? 'error' : 'errors'}, ${counts.TIMEOUT} timed out` +
+      `${counts.FAIL} below the bar, ${plural(counts.ERROR, 'error')}, ${counts.TIMEOUT} timed out` +
       (counts.INTERRUPTED + counts.NOT_SUBMITTED ? `, ${counts.INTERRUPTED} interrupted, ${counts.NOT_SUBMITTED} not_submitted` : ''),
     '',
     ...baselineSection(report),

@@ -26,6 +26,7 @@ import {
   scoreOf,
   type Verdict,
 } from './verdict.js';
+import { plural } from '../util/plural.js';
 
 export interface HtmlReportOptions {
   title?: string;
@@ -140,7 +141,7 @@ function renderBaselineSummary(report: GateReport): string {
   const regressed = report.results.filter((r) => r.regressed === true);
   if (regressed.length > 0) {
     const items = regressed.map((r) => `<li data-testid="regression">${escapeHtml(`${displayImage(r.image)}: ${regressionText(r, report.threshold)}`)}</li>`);
-    parts.push(`<h2 class="regression">${regressed.length} regression${regressed.length === 1 ? '' : 's'}</h2><ul>${items.join('')}</ul>`);
+    parts.push(`<h2 class="regression">${plural(regressed.length, 'regression')}</h2><ul>${items.join('')}</ul>`);
   }
   const list = (label: string, testid: string, images: unknown) => {
     if (!Array.isArray(images) || images.length === 0) return;

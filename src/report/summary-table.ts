@@ -22,6 +22,7 @@ import {
   spreadText,
   type Verdict,
 } from './verdict.js';
+import { plural } from '../util/plural.js';
 
 export interface GateTableOptions {
   /** Colour and a bordered table (a TTY without NO_COLOR/--no-color/CI); plain lines otherwise. */
@@ -78,7 +79,7 @@ function reuseNote(report: GateReport): string {
   }
   const parts: string[] = [];
   if (whole > 0) parts.push(`${whole} reused from the cache`);
-  if (runs > 0) parts.push(`${runs} run${runs === 1 ? '' : 's'} of ${images}${whole > 0 ? ' other' : ''} image${images === 1 ? '' : 's'} reused${whole > 0 ? '' : ' from the cache'}`);
+  if (runs > 0) parts.push(`${plural(runs, 'run')} of ${plural(images, whole > 0 ? 'other image' : 'image')} reused${whole > 0 ? '' : ' from the cache'}`);
   return parts.length ? ` (${parts.join(', ')}, not billed again)` : '';
 }
 
