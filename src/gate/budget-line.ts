@@ -2,20 +2,19 @@
  * The callers a request budget keeps waiting for a slot, in the order they get one. Reads (polls)
  * wait ahead of writes (submissions): a poll is only sent when a completion is due, and noticing
  * it frees a slot for the next submission. When both wait they take turns, so polls (however many
- * are due) never starve the submissions that keep a queueing service fed.
+ * are due) never starve the submissions that keep a queueing service fed. Each kind waits in its
+ * own first-come, first-served queue (util/wait-queue), whose callers may give up on abort.
  */
-interface Waiter {
-  read: boolean;
-  grant: () => void;
-}
+import { WaitQueue } from '../util/wait-queue.js';
 
 export class WaitingLine {
-  #waiters: Waiter[] = [];
+  readonly #reads = new WaitQueue();
+  readonly #writes = new WaitQueue();
   /** Whether the last request let through was a read (so a waiting write goes next). */
   #lastWasRead = false;
 
   get length(): number {
-    return this.#waiters.length;
+    return this.#reads.length + this.#writes.length;
   }
 
   /** A request went at once, without waiting in line: it still counts for taking turns. */
@@ -29,33 +28,13 @@ export class WaitingLine {
    * rejects with the signal's reason, leaving the line, if the signal aborts first.
    */
   wait(read: boolean, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        read,
-        grant: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-      };
-      const onAbort = () => {
-        const i = this.#waiters.indexOf(waiter);
-        if (i >= 0) this.#waiters.splice(i, 1);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (read) {
-        const firstWrite = this.#waiters.findIndex((w) => !w.read);
-        this.#waiters.splice(firstWrite < 0 ? this.#waiters.length : firstWrite, 0, waiter);
-      } else this.#waiters.push(waiter);
-    });
+    return (read ? this.#reads : this.#writes).wait(signal);
   }
 
-  /** Lets the next caller go: the first in line, or the first write when the last to go was a read. */
+  /** Lets the next caller go: the first read, or the first write when none waits or the last to go was a read. */
   grantNext(): void {
-    const firstWrite = this.#lastWasRead ? this.#waiters.findIndex((w) => !w.read) : -1;
-    const [waiter] = this.#waiters.splice(firstWrite > 0 ? firstWrite : 0, 1);
-    if (!waiter) return;
-    this.#lastWasRead = waiter.read;
-    waiter.grant();
+    const write = this.#writes.length > 0 && (this.#lastWasRead || this.#reads.length === 0);
+    if (!(write ? this.#writes : this.#reads).wakeNext()) return;
+    this.#lastWasRead = !write;
   }
 }
