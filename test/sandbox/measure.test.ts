@@ -89,6 +89,19 @@ describe('pixel measurements on hand-made pixels', () => {
     expect(resampleStats(grey(64, 64, () => 90))).toEqual({ parityX: 0, parityY: 0, parity: 0, centredX: 0, centredY: 0, centred: 0 });
   });
 
+  test('resampling trace: one strong edge on a multiple of 8 rows in a drawn image is not a trace', () => {
+    // The bench's 600-px image: ramps stored in whole levels, a square from row 201 and a disc.
+    // Rows are read in bands of 8; an edge between rows 200 and 201 once counted at one parity only.
+    const drawn = (x: number, y: number) => {
+      const inSquare = x > 150 && x < 300 && y > 200 && y < 350;
+      const inDisc = (x - 420) ** 2 + (y - 300) ** 2 < 90 ** 2;
+      return inSquare ? 200 : inDisc ? 60 : 20 + Math.round((x / 600) * 60) + Math.round((y / 600) * 130);
+    };
+    const stats = resampleStats(grey(600, 600, drawn));
+    expect(Math.abs(stats.parityY)).toBeLessThan(0.01);
+    expect(stats.parity).toBeLessThan(0.035 / 2);
+  });
+
   test('centred resampling trace: a texture enlarged 2× between pixel centres (PIL-style) shows it in x and y; the texture itself does not', () => {
     let seed = 31;
     const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
