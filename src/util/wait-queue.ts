@@ -3,7 +3,7 @@
  * aborts. What a turn is stays with the owner: it decides when to wake the oldest waiter (a slot
  * came free, bytes were given back, the service answered) and what each waiter's item means (an
  * entry's index, a body's size). One home for the hand-written queues of the gate's limiter, its
- * first contact and --max-failures window, and the client's body allowance.
+ * first contact, --max-failures window and request budget, and the client's body allowance.
  */
 export class WaitQueue<T = undefined> {
   readonly #waiting: Array<{ item: T; wake: () => void }> = [];
