@@ -5,6 +5,7 @@
  */
 import { FIELD_CHARS, MAX_IMAGE_URL_CHARS, MAX_REFERENCES, MAX_UPLOAD_BYTES } from '../api/limits.js';
 import { isObject } from '../util/is-object.js';
+import { plural } from '../util/plural.js';
 import { characterCount, isUuid } from '../validate.js';
 import { parseDataUri, type DataUri } from './media.js';
 
@@ -229,7 +230,7 @@ function checkString(value: unknown, loc: Array<string | number>, min: number, m
   // Characters as the service counts them (code points), not UTF-16 units.
   const length = characterCount(value);
   if (length < min) {
-    errors.push({ loc, msg: `String should have at least ${min} character${min === 1 ? '' : 's'}`, type: 'string_too_short' });
+    errors.push({ loc, msg: `String should have at least ${plural(min, 'character')}`, type: 'string_too_short' });
     return null;
   }
   if (length > max) {
